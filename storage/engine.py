@@ -1,0 +1,74 @@
+"""The async engine: SQLite (WAL, busy timeout, foreign keys) by default, PostgreSQL for scale."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if not is_sqlite(url):
+        return create_async_engine(url, pool_pre_ping=True, pool_size=10, **kwargs)
+    # One connection per process: transactions queue in asyncio instead of spinning in
+    # SQLite's busy handler, and other processes are held off by BEGIN IMMEDIATE below.
+    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs)
+    _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that "begin" below decides how to start.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A deferred transaction that reads and then writes can fail with SQLITE_BUSY on the
+        # lock upgrade, which busy_timeout does not retry; taking the write lock first cannot.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """The engine and its session factory; `session()` commits on success."""
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **kwargs)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
