@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     dispatch_batch_size: int = Field(default=200, ge=1, le=5000)
     reminder_grace_seconds: int = Field(default=7200, ge=60)
     delivery_lease_seconds: int = Field(default=120, ge=5)
-    rate_limit_per_second: float = Field(default=30.0, gt=0.0)
+    # 0 turns the limiter off, for a self-hosted Bot API server or a benchmark stand-in.
+    rate_limit_per_second: float = Field(default=30.0, ge=0.0)
 
     # Webhook mode: on when WEBHOOK_URL is set.
     webhook_url: str | None = None

@@ -86,8 +86,8 @@ class ExerciseSession(SQLModel, table=True):
     routine_id: str = Field(max_length=64)
     level: int
     side: str = Field(max_length=8)
-    # checkin_before | ready | holding | paused | hurt | checkin_after | done | stopped
-    state: str = Field(default="checkin_before", max_length=16, index=True)
+    # before_pain | before_tingle | holding | paused | during | after | done | stopped
+    state: str = Field(default="before_pain", max_length=16, index=True)
     step_index: int = Field(default=0)  # 0-based into the plan built by routines.plan
     total_steps: int
     # Bumped on every change; a timer job or a button that carries an older version is stale.
@@ -96,6 +96,8 @@ class ExerciseSession(SQLModel, table=True):
     remaining_seconds: float | None = Field(default=None)
     message_id: int | None = Field(default=None)
     pain_before: int | None = Field(default=None)
+    # Set by new tingling or numbness: the rest of this session leaves out nerve-tension steps.
+    nerve_off: bool = Field(default=False)
     pain_after: int | None = Field(default=None)
     stop_reason: str | None = Field(default=None, max_length=32)
     local_date: str = Field(max_length=10)  # the person's calendar date when it started

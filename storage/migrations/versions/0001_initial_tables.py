@@ -94,6 +94,7 @@ def upgrade() -> None:
     sa.Column('remaining_seconds', sa.Float(), nullable=True),
     sa.Column('message_id', sa.Integer(), nullable=True),
     sa.Column('pain_before', sa.Integer(), nullable=True),
+    sa.Column('nerve_off', sa.Boolean(), nullable=False),
     sa.Column('pain_after', sa.Integer(), nullable=True),
     sa.Column('stop_reason', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('local_date', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),

@@ -1,0 +1,35 @@
+"""`python -m bot` runs the bot with long polling (or a webhook when WEBHOOK_URL is set)."""
+
+from __future__ import annotations
+
+import sys
+
+from bot.settings import SettingsError, load_settings
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from bot.log import configure_logging
+
+    configure_logging(settings.log_level, settings.telegram_bot_token)
+    from bot.app import build_application
+
+    app = build_application(settings)
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+        )
+    else:
+        app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

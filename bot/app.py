@@ -1,0 +1,123 @@
+"""The Application factory."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import texts
+from bot.clock import Clock
+from bot.handlers import general, plan_commands, safety_checks, session_flow
+from bot.metrics import Metrics
+from bot.routing import Ctx, describe
+from bot.runtime import KEY, Runtime
+from bot.settings import Settings
+from routines.model import default_catalog
+from storage.engine import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, db: Database | None = None
+) -> Application:  # type: ignore[type-arg]
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(64)
+    )
+    if settings.rate_limit_per_second > 0:
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.rate_limit_per_second, max_retries=5)
+        )
+    app = builder.build()
+    app.bot_data[KEY] = Runtime(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        catalog=default_catalog(),
+        clock=clock or Clock(),
+        metrics=Metrics(),
+    )
+    app.bot_data[KEY].scheduler = app.job_queue.scheduler  # type: ignore[union-attr]
+    _add_handlers(app)
+    return app
+
+
+def _add_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(TypeHandler(Update, _count_update), group=-1)
+    commands = {
+        "start": general.on_start,
+        "help": general.on_help,
+        "settings": plan_commands.on_settings,
+        "pause": plan_commands.on_pause,
+        "resume": plan_commands.on_resume,
+        "stop": plan_commands.on_stop,
+        "delete": plan_commands.on_delete,
+        "now": session_flow.on_now,
+        "redflags": safety_checks.on_redflags,
+    }
+    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=private))
+    app.add_handler(CallbackQueryHandler(general.on_button))
+    app.add_handler(MessageHandler(private & filters.COMMAND, general.on_unknown_command))
+    app.add_handler(MessageHandler(private & filters.LOCATION, general.on_location))
+    app.add_handler(MessageHandler(private & filters.TEXT, general.on_text))
+    app.add_handler(MessageHandler(filters.ALL, general.on_other))
+    app.add_error_handler(_on_error)
+
+
+async def _count_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    context.bot_data[KEY].metrics.inc("updates_handled")
+    log.info("update", extra=describe(update))
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    details = describe(update) if isinstance(update, Update) else {}
+    log.error("handler failed %s", details, exc_info=context.error)
+    context.bot_data[KEY].metrics.inc("handler_errors")
+    if isinstance(update, Update) and (ctx := Ctx.of(update, context)):
+        try:
+            if update.callback_query:
+                await ctx.answer()
+            await ctx.send(texts.ERROR)
+        except TelegramError:
+            log.warning("could not tell user %s about the error", ctx.user_id)
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    rt: Runtime = app.bot_data[KEY]
+    rt.settings.ensure_data_dir()
+    await upgrade(rt.db.engine)
+    try:
+        await app.bot.set_my_commands([BotCommand(n, d) for n, d in texts.COMMANDS])
+    except TelegramError as exc:
+        log.warning("setMyCommands failed, carrying on: %s", exc)
+    await session_flow.recover(app)
+    from bot.dispatcher import start_dispatcher
+
+    start_dispatcher(app)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    await app.bot_data[KEY].db.dispose()

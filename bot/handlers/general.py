@@ -1,0 +1,74 @@
+"""Commands, the typed-text router, and answers to anything unexpected."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.callbacks import unpack
+from bot.handlers import onboarding
+from bot.routing import BUTTONS, DIALOGS, Ctx, split_dialog
+from storage.queries import users as user_q
+
+log = logging.getLogger(__name__)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if ctx := Ctx.of(update, context):
+        await onboarding.start(ctx)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if ctx := Ctx.of(update, context):
+        await ctx.send(texts.HELP)
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if ctx := Ctx.of(update, context):
+        await ctx.send(texts.UNKNOWN_COMMAND)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = Ctx.of(update, context)
+    query = update.callback_query
+    if ctx is None or query is None:
+        return
+    callback = unpack(query.data)
+    handler = BUTTONS.get(callback.action) if callback else None
+    if callback is None or handler is None:
+        await ctx.answer(texts.STALE_BUTTON)
+        return
+    await handler(ctx, callback)
+    await ctx.answer()
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = Ctx.of(update, context)
+    message = update.effective_message
+    if ctx is None or message is None or message.text is None:
+        return
+    async with ctx.rt.db.session() as s:
+        user = await user_q.get_user(s, user_id=ctx.user_id)
+        name, args = split_dialog(user.dialog if user else None)
+    handler = DIALOGS.get(name)
+    if handler is not None:
+        await handler(ctx, message.text.strip()[:200], args)
+    else:
+        await ctx.send(texts.hint_for(name, has_user=user is not None))
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = Ctx.of(update, context)
+    message = update.effective_message
+    if ctx is None or message is None or message.location is None:
+        return
+    await onboarding.on_location(ctx, message.location.latitude, message.location.longitude)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, edits: a short, friendly pointer to what works."""
+    if ctx := Ctx.of(update, context):
+        await ctx.send(texts.ONLY_TEXT)

@@ -1,0 +1,365 @@
+"""/start and /settings: consent, red-flag screen, routine, side, days, time and zone.
+
+Each answer is saved to the draft in the database before the next question is asked."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import time
+from functools import cache
+from html import escape
+from typing import Any
+
+from timezonefinder import TimezoneFinder
+
+from bot import keyboards, texts
+from bot.callbacks import Callback
+from bot.routing import Ctx, button, dialog
+from bot.timefmt import clock_text, local_text
+from routines.model import Routine
+from routines.plan import build_session
+from routines.timeinput import describe_zone, parse_time_of_day, resolve_zone
+from storage.models import Plan, User
+from storage.queries import plans as plan_q
+from storage.queries import users as user_q
+
+# The question that follows each answer during onboarding; /settings asks just one.
+NEXT: dict[str, str | None] = {
+    "routine": "side",
+    "side": "days",
+    "days": "time",
+    "time": "zone",
+    "tz": None,
+}
+# Spread the recommended number of days over the week, with rest days in between.
+SPREAD = {
+    1: [2],
+    2: [1, 4],
+    3: [0, 2, 4],
+    4: [0, 2, 4, 6],
+    5: [0, 1, 2, 3, 4],
+    6: [0, 1, 2, 3, 4, 5],
+}
+
+
+async def start(ctx: Ctx) -> None:
+    async with ctx.rt.db.session() as s:
+        user = await user_q.get_or_create_user(
+            s, user_id=ctx.user_id, chat_id=ctx.chat_id, first_name=ctx.first_name
+        )
+        plan = await plan_q.get_plan(s, user_id=ctx.user_id)
+        if user.consented_at is None:
+            message = await ctx.send(texts.welcome(ctx.first_name), keyboards.consent())
+            user_q.set_dialog(user, dialog="onb:consent", draft={}, message_id=message.message_id)
+            return
+        if plan is not None and plan.status != "stopped" and user.red_flag_at is None:
+            await ctx.send(summary_text(ctx, plan), keyboards.summary())
+            return
+        await _ask(ctx, user, "screen", {"mode": "onboard"})
+
+
+@button("ok")
+async def on_consent(ctx: Ctx, cb: Callback) -> None:
+    async with ctx.rt.db.session() as s:
+        user = await user_q.get_or_create_user(
+            s, user_id=ctx.user_id, chat_id=ctx.chat_id, first_name=ctx.first_name
+        )
+        if user.consented_at is None:
+            user.consented_at = ctx.rt.clock.now()
+        await ctx.answer()
+        await _ask(ctx, user, "screen", {"mode": "onboard"})
+
+
+@button("rl")
+async def on_list(ctx: Ctx, cb: Callback) -> None:
+    async with ctx.rt.db.session() as s:
+        user = await _user_in(ctx, s, "onb:routine")
+        if user is not None:
+            await ctx.answer()
+            await ctx.show(texts.CHOOSE_ROUTINE, keyboards.routine_list(ctx.rt.catalog))
+
+
+@button("rp")
+async def on_preview(ctx: Ctx, cb: Callback) -> None:
+    routine = _routine(ctx, cb.arg(0))
+    async with ctx.rt.db.session() as s:
+        user = await _user_in(ctx, s, "onb:routine")
+        if user is None or routine is None:
+            return await ctx.answer(texts.STALE_BUTTON)
+        await ctx.answer()
+        await ctx.show(preview_text(routine), keyboards.routine_preview(routine.id))
+
+
+@button("rc")
+async def on_routine(ctx: Ctx, cb: Callback) -> None:
+    routine = _routine(ctx, cb.arg(0))
+    async with ctx.rt.db.session() as s:
+        user = await _user_in(ctx, s, "onb:routine")
+        if user is None or routine is None:
+            return await ctx.answer(texts.STALE_BUTTON)
+        await ctx.answer()
+        await _answered(ctx, s, user, "routine", routine.id)
+
+
+@button("sd")
+async def on_side(ctx: Ctx, cb: Callback) -> None:
+    async with ctx.rt.db.session() as s:
+        user = await _user_in(ctx, s, "onb:side")
+        if user is None or cb.arg(0) not in texts.SIDES:
+            return await ctx.answer(texts.STALE_BUTTON)
+        await ctx.answer()
+        await _answered(ctx, s, user, "side", cb.arg(0))
+
+
+@button("dy")
+async def on_day(ctx: Ctx, cb: Callback) -> None:
+    day = cb.int_arg(0)
+    async with ctx.rt.db.session() as s:
+        user = await _user_in(ctx, s, "onb:days")
+        if user is None or day is None or day > 6:
+            return await ctx.answer(texts.STALE_BUTTON)
+        draft = user_q.read_draft(user)
+        chosen = set(draft.get("days", []))
+        chosen ^= {day}
+        draft["days"] = sorted(chosen)
+        user_q.set_dialog(user, dialog="onb:days", draft=draft)
+        await ctx.answer()
+        await ctx.show(_days_text(ctx, draft), keyboards.days(draft["days"]))
+
+
+@button("dd")
+async def on_days_done(ctx: Ctx, cb: Callback) -> None:
+    async with ctx.rt.db.session() as s:
+        user = await _user_in(ctx, s, "onb:days")
+        if user is None:
+            return await ctx.answer(texts.STALE_BUTTON)
+        days = user_q.read_draft(user).get("days", [])
+        if not days:
+            return await ctx.answer(texts.NEED_A_DAY, alert=True)
+        await ctx.answer()
+        await _answered(ctx, s, user, "days", days)
+
+
+@button("tm")
+async def on_time_button(ctx: Ctx, cb: Callback) -> None:
+    value = parse_time_of_day(cb.arg(0)[:2] + ":" + cb.arg(0)[2:])
+    async with ctx.rt.db.session() as s:
+        user = await _user_in(ctx, s, "onb:time")
+        if user is None or value is None:
+            return await ctx.answer(texts.STALE_BUTTON)
+        await ctx.answer()
+        await _answered(ctx, s, user, "time", f"{value:%H:%M}")
+
+
+@dialog("onb:time")
+async def on_time_text(ctx: Ctx, text: str, _args: list[str]) -> None:
+    value = parse_time_of_day(text)
+    async with ctx.rt.db.session() as s:
+        user = await _user_in(ctx, s, "onb:time")
+        if user is None:
+            return
+        if value is None:
+            await ctx.send(texts.BAD_TIME, keyboards.times())
+            return
+        await _answered(ctx, s, user, "time", _hhmm(value))
+
+
+@dialog("onb:zone")
+async def on_zone_text(ctx: Ctx, text: str, _args: list[str]) -> None:
+    await _zone_found(ctx, resolve_zone(text), texts.BAD_ZONE)
+
+
+async def on_location(ctx: Ctx, latitude: float, longitude: float) -> None:
+    async with ctx.rt.db.session() as s:
+        user = await user_q.get_user(s, user_id=ctx.user_id)
+        asking = user is not None and user.dialog == "onb:zone"
+    if not asking:
+        await ctx.send(texts.LOCATION_NOT_NEEDED)
+        return
+    name = await asyncio.to_thread(_zone_at, latitude, longitude)
+    await _zone_found(ctx, name, texts.NO_ZONE_AT_LOCATION)
+
+
+async def _zone_found(ctx: Ctx, name: str | None, hint: str) -> None:
+    async with ctx.rt.db.session() as s:
+        user = await _user_in(ctx, s, "onb:zone")
+        if user is None:
+            return
+        if name is None:
+            await ctx.send(hint, keyboards.location_request())
+            return
+        local_now = clock_text(ctx.rt.clock.now(), name)
+        zone_name = escape(describe_zone(name))
+        await ctx.send(texts.ZONE_SET.format(zone=zone_name, local=local_now), keyboards.remove())
+        await _answered(ctx, s, user, "tz", name)
+
+
+@button("chg")
+async def on_change(ctx: Ctx, cb: Callback) -> None:
+    await ctx.answer()
+    await ctx.show(texts.SETTINGS_MENU, keyboards.settings_menu())
+
+
+@button("set")
+async def on_setting(ctx: Ctx, cb: Callback) -> None:
+    item = cb.arg(0)
+    async with ctx.rt.db.session() as s:
+        user = await user_q.get_user(s, user_id=ctx.user_id)
+        plan = await plan_q.get_plan(s, user_id=ctx.user_id)
+        if user is None or plan is None or item not in texts.SETTINGS_ITEMS:
+            return await ctx.answer(texts.NO_PLAN if plan is None else texts.STALE_BUTTON)
+        await ctx.answer()
+        await _ask(ctx, user, item, {"mode": "settings", **_plan_draft(plan)})
+
+
+async def after_screen(ctx: Ctx, user: User) -> None:
+    """The screen found no red flag: on to choosing a routine."""
+    draft = user_q.read_draft(user)
+    await _ask(ctx, user, "routine", {"mode": "onboard", **draft})
+
+
+async def settings_command(ctx: Ctx) -> None:
+    async with ctx.rt.db.session() as s:
+        plan = await plan_q.get_plan(s, user_id=ctx.user_id)
+    if plan is None:
+        await ctx.send(texts.NO_PLAN)
+        return
+    await ctx.send(
+        summary_text(ctx, plan) + "\n\n" + texts.SETTINGS_MENU, keyboards.settings_menu()
+    )
+
+
+async def _answered(ctx: Ctx, s: Any, user: User, key: str, value: object) -> None:
+    draft = user_q.read_draft(user)
+    draft[key] = value
+    following = None if draft.get("mode") == "settings" else NEXT[key]
+    if following is None:
+        await _finish(ctx, s, user, draft)
+    else:
+        await _ask(ctx, user, following, draft)
+
+
+async def _ask(ctx: Ctx, user: User, step: str, draft: dict[str, Any]) -> None:
+    if step == "days" and "days" not in draft:
+        draft["days"] = _default_days(ctx, str(draft.get("routine", "")))
+    user_q.set_dialog(user, dialog=f"onb:{step}", draft=draft)
+    if step == "screen":
+        await ctx.show(texts.RED_FLAG_QUESTION, keyboards.red_flags("onb"))
+    elif step == "routine":
+        await ctx.show(texts.CHOOSE_ROUTINE, keyboards.routine_list(ctx.rt.catalog))
+    elif step == "side":
+        await ctx.show(texts.CHOOSE_SIDE, keyboards.sides())
+    elif step == "days":
+        await ctx.show(_days_text(ctx, draft), keyboards.days(draft["days"]))
+    elif step == "time":
+        await ctx.show(texts.CHOOSE_TIME, keyboards.times())
+    else:
+        await ctx.send(texts.CHOOSE_ZONE, keyboards.location_request())
+
+
+async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
+    now = ctx.rt.clock.now()
+    previous = await plan_q.get_plan(s, user_id=user.id)
+    values: dict[str, object] = {
+        "routine_id": draft["routine"],
+        "side": draft["side"],
+        "days": plan_q.format_days(draft["days"]),
+        "time_local": draft["time"],
+        "tz": draft["tz"],
+    }
+    if previous is None or previous.status == "stopped":
+        values.update(status="active", status_reason=None, paused_until=None)
+    plan = await plan_q.save_plan(s, user_id=user.id, values=values, at=now)
+    if previous is not None and previous.routine_id != plan.routine_id:
+        await plan_q.change_level(s, plan=plan, level=1, reason="routine_changed", at=now)
+    plan_q.schedule_next(plan, now=now)
+    user_q.set_dialog(user, dialog=None, draft={})
+    await ctx.show(summary_text(ctx, plan), keyboards.summary())
+
+
+def summary_text(ctx: Ctx, plan: Plan) -> str:
+    routine = ctx.rt.catalog.get(plan.routine_id)
+    session = build_session(routine, plan.level, plan.side)  # type: ignore[arg-type]
+    days = ", ".join(texts.WEEKDAYS[d] for d in plan_q.parse_days(plan.days))
+    text = texts.SUMMARY.format(
+        routine=escape(routine.title),
+        minutes=session.minutes,
+        level=plan.level,
+        top=routine.top_level,
+        side=texts.SIDES.get(plan.side, plan.side),
+        days=days,
+        time=plan.time_local,
+        zone=escape(plan.tz),
+        next=local_text(plan.next_due_at, plan.tz) if plan.next_due_at else texts.NO_NEXT,
+    )
+    if plan.status == "paused" or plan.paused_until:
+        until = local_text(plan.paused_until, plan.tz) if plan.paused_until else None
+        text += texts.SUMMARY_PAUSED.format(until=texts.until_text(until))
+    return text
+
+
+def preview_text(routine: Routine) -> str:
+    plan = build_session(routine, routine.top_level, "both")
+    names = list(dict.fromkeys(step.name for step in plan.steps))
+    lines = [
+        f"<b>{escape(routine.title)}</b>",
+        f"{texts.routine_facts(routine, plan.minutes)}",
+        "",
+        escape(routine.summary),
+        "",
+        *(f"{i}. {escape(name)}" for i, name in enumerate(names, 1)),
+    ]
+    return "\n".join(lines)
+
+
+def _days_text(ctx: Ctx, draft: dict[str, Any]) -> str:
+    routine = _routine(ctx, str(draft.get("routine", "")))
+    cadence = escape(routine.cadence_text) if routine else "a few days"
+    return texts.CHOOSE_DAYS.format(cadence=cadence)
+
+
+def _default_days(ctx: Ctx, routine_id: str) -> list[int]:
+    routine = _routine(ctx, routine_id)
+    count = routine.cadence_min if routine and routine.cadence_min else 3
+    return SPREAD.get(count, SPREAD[3])
+
+
+def _plan_draft(plan: Plan) -> dict[str, Any]:
+    return {
+        "routine": plan.routine_id,
+        "side": plan.side,
+        "days": plan_q.parse_days(plan.days),
+        "time": plan.time_local,
+        "tz": plan.tz,
+    }
+
+
+def _routine(ctx: Ctx, routine_id: str) -> Routine | None:
+    try:
+        return ctx.rt.catalog.get(routine_id)
+    except KeyError:
+        return None
+
+
+async def _user_in(ctx: Ctx, s: Any, dialog_name: str) -> User | None:
+    """The person, if this question is the one open; otherwise the button is stale."""
+    user = await user_q.get_user(s, user_id=ctx.user_id)
+    if user is None or user.dialog != dialog_name:
+        await ctx.answer(texts.STALE_BUTTON)
+        return None
+    return user
+
+
+def _hhmm(value: time) -> str:
+    return f"{value:%H:%M}"
+
+
+@cache
+def _finder() -> TimezoneFinder:
+    return TimezoneFinder()
+
+
+def _zone_at(latitude: float, longitude: float) -> str | None:
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return _finder().timezone_at(lng=longitude, lat=latitude)

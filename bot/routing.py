@@ -1,0 +1,131 @@
+"""Routes buttons and typed answers to the concern that owns them.
+
+The open question lives in the database (`User.dialog`), not in the process, so any instance
+can take the next update."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.callbacks import Callback
+from bot.runtime import Runtime, runtime
+
+log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+@dataclass
+class Ctx:
+    update: Update
+    context: ContextTypes.DEFAULT_TYPE
+    rt: Runtime
+    user_id: int
+    chat_id: int
+    first_name: str
+    answered: bool = field(default=False)
+
+    @classmethod
+    def of(cls, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ctx | None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return None
+        return cls(update, context, runtime(context), user.id, chat.id, user.first_name or "")
+
+    @property
+    def button_message_id(self) -> int | None:
+        query = self.update.callback_query
+        return query.message.message_id if query and query.message else None
+
+    async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        query = self.update.callback_query
+        if query is None or self.answered:
+            return
+        self.answered = True
+        await query.answer(text, show_alert=alert)
+
+    async def send(self, text: str, markup: Markup = None) -> Message:
+        return await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
+
+    async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> int:
+        """Edit the message whose button was pressed; after typed text, send a new one."""
+        message_id = self.button_message_id
+        if message_id is None:
+            return (await self.send(text, markup)).message_id
+        if not await edit_message(self.context.bot, self.chat_id, message_id, text, markup):
+            return (await self.send(text, markup)).message_id
+        return message_id
+
+
+async def edit_message(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    try:
+        await bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+    except BadRequest as exc:
+        # A double tap repeats the same edit; Telegram refuses it, and nothing is lost.
+        if "not modified" in exc.message:
+            return True
+        if "not found" in exc.message or "can't be edited" in exc.message:
+            return False
+        raise
+    return True
+
+
+ButtonHandler = Callable[[Ctx, Callback], Awaitable[None]]
+TextHandler = Callable[[Ctx, str, list[str]], Awaitable[None]]
+
+BUTTONS: dict[str, ButtonHandler] = {}
+DIALOGS: dict[str, TextHandler] = {}
+
+
+def button(*actions: str) -> Callable[[ButtonHandler], ButtonHandler]:
+    def register(fn: ButtonHandler) -> ButtonHandler:
+        for action in actions:
+            BUTTONS[action] = fn
+        return fn
+
+    return register
+
+
+def dialog(*names: str) -> Callable[[TextHandler], TextHandler]:
+    """Register a typed-answer handler for a dialog; it gets the text and the dialog's args."""
+
+    def register(fn: TextHandler) -> TextHandler:
+        for name in names:
+            DIALOGS[name] = fn
+        return fn
+
+    return register
+
+
+def split_dialog(value: str | None) -> tuple[str, list[str]]:
+    if not value:
+        return "", []
+    name, *args = value.split(":")
+    parts = [name, *args]
+    # Dialog names have two parts ("onb:time"); what follows are ids.
+    return ":".join(parts[:2]), parts[2:]
+
+
+def describe(update: Update) -> dict[str, Any]:
+    user = update.effective_user
+    return {"update_id": update.update_id, "user_id": user.id if user else None}

@@ -1,0 +1,35 @@
+"""What every handler needs, kept in bot_data: settings, database, catalog, clock, timers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import CallbackContext
+
+from bot.clock import Clock
+from bot.settings import Settings
+from routines.model import Catalog
+from storage.engine import Database
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+
+KEY = "runtime"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    clock: Clock
+    metrics: Metrics
+    scheduler: Any = None  # the instance's AsyncIOScheduler (memory job store)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def runtime(context: CallbackContext[Any, Any, Any, Any]) -> Runtime:
+    value = context.bot_data[KEY]
+    assert isinstance(value, Runtime)
+    return value

@@ -1,0 +1,265 @@
+"""The hands-free core of a session: holds, countdown edits, and moving from step to step.
+
+The session row is the truth. A timer job only carries the row's version; if anything has
+changed since (a pause, a skip, another instance), the job finds a newer version and does
+nothing. Database work is committed before any Bot API call is made."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import TelegramError
+
+from bot import cards, keyboards, texts
+from bot.routing import edit_message
+from bot.runtime import Runtime
+from routines.plan import SessionStep, build_session
+from storage.models import ExerciseSession, User
+from storage.queries import sessions as session_q
+from storage.queries import users as user_q
+
+log = logging.getLogger(__name__)
+
+TEN_SECONDS_LEFT = 10.0
+
+
+@dataclass
+class Outgoing:
+    """A message to send, or to edit in place when `message_id` is set."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None
+    message_id: int | None = None
+    tick: tuple[int, int, float] | None = None  # session id, version, seconds until the tick
+
+
+def steps_of(rt: Runtime, row: ExerciseSession) -> tuple[SessionStep, ...]:
+    cache: dict[tuple[str, int, str], tuple[SessionStep, ...]] = rt.extras.setdefault("plans", {})
+    key = (row.routine_id, row.level, row.side)
+    if key not in cache:
+        routine = rt.catalog.get(row.routine_id)
+        cache[key] = build_session(routine, row.level, row.side).steps  # type: ignore[arg-type]
+    return cache[key]
+
+
+def real(rt: Runtime, seconds: float) -> timedelta:
+    return timedelta(seconds=seconds * rt.settings.timer_scale)
+
+
+def left(rt: Runtime, row: ExerciseSession, now: datetime) -> float:
+    """Seconds of the hold still to go, on the catalog's scale (get-ready time included)."""
+    if row.hold_ends_at is None:
+        return row.remaining_seconds or 0.0
+    return (row.hold_ends_at - now).total_seconds() / rt.settings.timer_scale
+
+
+def next_edit(remaining: float, hold: float, interval: float) -> float:
+    """The remaining-time mark of the next countdown edit, or 0 for the end of the hold.
+
+    Edits are rationed (Telegram counts them against the flood limit): one every `interval`
+    seconds, one at ten seconds left, and none in the first stretch of a hold."""
+    marks = {TEN_SECONDS_LEFT} if hold >= 2 * TEN_SECONDS_LEFT else set()
+    mark = hold - interval
+    while mark > TEN_SECONDS_LEFT:
+        marks.add(mark)
+        mark -= interval
+    below = [m for m in marks if m < remaining - 0.5]
+    return max(below, default=0.0)
+
+
+def begin_hold(
+    rt: Runtime, row: ExerciseSession, now: datetime, *, seconds: float, ready: bool
+) -> float:
+    """Start (or restart) the current step; returns the real seconds until the first tick."""
+    wait = seconds + (rt.settings.get_ready_seconds if ready else 0.0)
+    row.state = "holding"
+    row.hold_ends_at = now + real(rt, wait)
+    row.remaining_seconds = None
+    row.version += 1
+    step = steps_of(rt, row)[row.step_index]
+    mark = next_edit(wait, step.seconds, rt.settings.countdown_edit_seconds)
+    return (wait - mark) * rt.settings.timer_scale
+
+
+def step_card(
+    rt: Runtime, row: ExerciseSession, status: str, lead: str = "", *, paused: bool = False
+) -> Outgoing:
+    steps = steps_of(rt, row)
+    step = steps[row.step_index]
+    text = cards.card(step, len(steps), status, lead)
+    return Outgoing(text, keyboards.controls(row.id or 0, row.step_index, paused=paused))
+
+
+def start_step(rt: Runtime, row: ExerciseSession, now: datetime, lead: str) -> Outgoing:
+    delay = begin_hold(rt, row, now, seconds=steps_of(rt, row)[row.step_index].seconds, ready=True)
+    step = steps_of(rt, row)[row.step_index]
+    out = step_card(rt, row, cards.get_ready(step, rt.settings.get_ready_seconds), lead)
+    out.tick = (row.id or 0, row.version, delay)
+    return out
+
+
+async def finish_step(
+    rt: Runtime, s: Any, row: ExerciseSession, user: User | None, now: datetime, *, status: str
+) -> Outgoing:
+    """Record the current step and move on: a nerve check, the next step, or the after check-in."""
+    steps = steps_of(rt, row)
+    step = steps[row.step_index]
+    held = step.seconds if status == "done" else max(0.0, step.seconds - left(rt, row, now))
+    await session_q.record_step(
+        s,
+        row=row,
+        number=step.number,
+        step_id=step.step_id,
+        side=step.side,
+        status=status,
+        seconds=held,
+        at=now,
+    )
+    row.step_index += 1
+    row.remaining_seconds = None
+    row.hold_ends_at = None
+    row.version += 1
+    await skip_nerve_steps(rt, s, row, now)
+    if step.nerve_tension and status == "done":
+        row.state = "during"
+        _ask(user, f"ci:quick:{row.id}")
+        return Outgoing(texts.DURING_QUESTION, keyboards.during_quick(row.id or 0))
+    return next_or_after(rt, row, user, now, previous=step, skipped=status != "done")
+
+
+def next_or_after(
+    rt: Runtime,
+    row: ExerciseSession,
+    user: User | None,
+    now: datetime,
+    *,
+    previous: SessionStep | None,
+    skipped: bool = False,
+) -> Outgoing:
+    steps = steps_of(rt, row)
+    if row.step_index < len(steps):
+        return start_step(
+            rt, row, now, cards.lead_in(previous, steps[row.step_index], skipped=skipped)
+        )
+    return ask_after(row, user, texts.PAIN_AFTER)
+
+
+def ask_after(row: ExerciseSession, user: User | None, question: str) -> Outgoing:
+    row.state = "after"
+    row.hold_ends_at = None
+    row.version += 1
+    _ask(user, f"ci:pain:{row.id}:a")
+    return Outgoing(question, keyboards.pain(row.id or 0, "a"))
+
+
+async def skip_nerve_steps(rt: Runtime, s: Any, row: ExerciseSession, now: datetime) -> None:
+    steps = steps_of(rt, row)
+    while row.nerve_off and row.step_index < len(steps) and steps[row.step_index].nerve_tension:
+        step = steps[row.step_index]
+        await session_q.record_step(
+            s,
+            row=row,
+            number=step.number,
+            step_id=step.step_id,
+            side=step.side,
+            status="skipped",
+            seconds=0.0,
+            at=now,
+        )
+        row.step_index += 1
+
+
+def _ask(user: User | None, dialog: str) -> None:
+    if user is not None:
+        user_q.set_dialog(user, dialog=dialog)
+
+
+async def deliver(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> int | None:
+    """Send or edit, then arm the session's timer with the message it will edit."""
+    message_id = out.message_id
+    try:
+        if message_id is None or not await edit_message(
+            bot, chat_id, message_id, out.text, out.markup
+        ):
+            message_id = (
+                await bot.send_message(chat_id, out.text, reply_markup=out.markup)
+            ).message_id
+    finally:
+        if out.tick is not None:
+            schedule_tick(rt, bot, chat_id, *out.tick, message_id=message_id)
+    return message_id
+
+
+def schedule_tick(
+    rt: Runtime,
+    bot: Bot,
+    chat_id: int,
+    session_id: int,
+    version: int,
+    delay: float,
+    *,
+    message_id: int | None,
+) -> None:
+    run_at = datetime.now(UTC) + timedelta(seconds=max(0.0, delay))
+    rt.scheduler.add_job(
+        tick,
+        "date",
+        run_date=run_at,
+        args=[rt, bot, chat_id, session_id, version, message_id],
+        id=f"session-{session_id}",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
+
+
+def cancel_tick(rt: Runtime, session_id: int) -> None:
+    job = rt.scheduler.get_job(f"session-{session_id}")
+    if job is not None:
+        job.remove()
+
+
+async def tick(
+    rt: Runtime, bot: Bot, chat_id: int, session_id: int, version: int, message_id: int | None
+) -> None:
+    try:
+        await _tick(rt, bot, chat_id, session_id, version, message_id)
+    except TelegramError as exc:
+        # The session row is already saved; the next tick or a tap picks up from there.
+        log.warning("timer for session %s: %s", session_id, exc)
+        rt.metrics.inc(f"bot_api_errors_{type(exc).__name__}")
+
+
+async def _tick(
+    rt: Runtime, bot: Bot, chat_id: int, session_id: int, version: int, message_id: int | None
+) -> None:
+    now = rt.clock.now()
+    async with rt.db.session() as s:
+        row = await s.get(ExerciseSession, session_id)
+        if row is None or row.version != version or row.state != "holding":
+            return
+        remaining = left(rt, row, now)
+        step = steps_of(rt, row)[row.step_index]
+        if remaining > 0.5:
+            out = _countdown(rt, row, step, remaining, message_id)
+        else:
+            user = await user_q.get_user(s, user_id=row.user_id)
+            out = await finish_step(rt, s, row, user, now, status="done")
+            rt.metrics.observe_hold_lateness(-remaining * rt.settings.timer_scale)
+    await deliver(rt, bot, chat_id, out)
+
+
+def _countdown(
+    rt: Runtime, row: ExerciseSession, step: SessionStep, remaining: float, message_id: int | None
+) -> Outgoing:
+    shown = min(remaining, step.seconds)
+    out = step_card(rt, row, cards.remaining(shown))
+    out.message_id = message_id
+    mark = next_edit(remaining, step.seconds, rt.settings.countdown_edit_seconds)
+    out.tick = (row.id or 0, row.version, (remaining - mark) * rt.settings.timer_scale)
+    if message_id is None:
+        out.text = ""
+    return out

@@ -1,0 +1,287 @@
+"""Every sentence the bot says, in one place so it can be translated later.
+
+Anything that comes from a person or the catalog is escaped with html.escape here."""
+
+from __future__ import annotations
+
+from html import escape
+
+from routines.model import Routine
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Set up your plan"),
+    ("now", "Start a session now"),
+    ("settings", "Change routine, side, days, time or zone"),
+    ("progress", "Your progress as a chart"),
+    ("history", "Your last 10 sessions"),
+    ("pause", "Pause reminders"),
+    ("resume", "Resume reminders"),
+    ("redflags", "Check the warning signs"),
+    ("export", "Download your data as CSV"),
+    ("stop", "Unsubscribe (your data is kept)"),
+    ("delete", "Erase everything about you"),
+    ("help", "What I can do"),
+)
+
+ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
+STALE_BUTTON = "That button is from an earlier message. Please use the latest one."
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
+
+HELP = (
+    "<b>Stretch Coach</b> guides you through gentle stretches for sciatica and low back pain, "
+    "on the days and at the time you choose.\n\n"
+    + "\n".join(f"/{name} — {escape(text)}" for name, text in COMMANDS)
+    + "\n\nThis is not medical advice. If your pain is severe or getting worse, see a professional."
+)
+
+WELCOME = (
+    "Hello{name}! I'm <b>Stretch Coach</b>. I'll remind you to stretch and guide you through "
+    "each stretch with a timer, hands-free.\n\n"
+    "<b>Please read first:</b> I am not a doctor and this is not medical advice. Check with a "
+    "physiotherapist or doctor before you start, especially if your pain is severe. Stretches "
+    "should feel gentle: stop if anything hurts."
+)
+CONSENT_BUTTON = "I understand and agree"
+NEED_CONSENT = "Please tap <b>I understand and agree</b> above to go on, or /help to learn more."
+
+RED_FLAGS = (
+    "Sciatica in <b>both</b> legs",
+    "Weakness or numbness in both legs that is severe or getting worse",
+    "Numbness around your genitals or bottom",
+    "Trouble starting to pee, or not being able to control it",
+    "Not noticing, or not being able to control, your bowel movements",
+)
+RED_FLAG_QUESTION = (
+    "<b>A quick safety check.</b> Do you have any of these right now?\n\n"
+    + "\n".join(f"• {flag}" for flag in RED_FLAGS)
+)
+RED_FLAG_NO = "No, none of these"
+RED_FLAG_YES = "Yes, at least one"
+URGENT_CARE = (
+    "🚨 <b>Please get urgent medical help now.</b>\n\n"
+    "These signs can mean the nerves at the base of your spine are being squeezed, which needs "
+    "treatment quickly. Go to A&amp;E or call 999 (or your local emergency number) now. "
+    "Do not do the stretches.\n\n"
+    "I've paused your reminders. When a professional has checked you, send /resume."
+)
+RED_FLAG_CLEAR = "Thank you. None of the warning signs — let's carry on."
+
+CHOOSE_ROUTINE = "<b>Choose a routine.</b> Tap one to see its steps before you decide."
+CHOOSE_THIS = "✅ Choose this routine"
+BACK_TO_LIST = "« Back to the list"
+CHOOSE_SIDE = "<b>Which side hurts?</b> I'll stretch that side first."
+SIDES = {"left": "Left", "right": "Right", "both": "Both sides"}
+CHOOSE_DAYS = (
+    "<b>Which days?</b> Tap to switch a day on or off. I've picked {cadence} for this routine."
+)
+DAYS_DONE = "Done ✔"
+NEED_A_DAY = "Pick at least one day."
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+CHOOSE_TIME = (
+    "<b>What time</b> should I remind you? Tap one, or type a time such as "
+    "<code>7:30</code>, <code>19:30</code> or <code>7:30 pm</code>."
+)
+BAD_TIME = (
+    "I couldn't read that as a time. Try <code>7:30</code>, <code>19:30</code> or "
+    "<code>7:30 pm</code>."
+)
+CHOOSE_ZONE = (
+    "<b>Your time zone.</b> Share your location with the button below (it's used only to find "
+    "the zone), or type a city (<code>Berlin</code>, <code>New York</code>), a zone "
+    "(<code>Europe/Berlin</code>) or an offset (<code>UTC+2</code>)."
+)
+SHARE_LOCATION = "📍 Share my location"
+BAD_ZONE = (
+    "I don't know that place. Try a big city near you (<code>London</code>), a zone "
+    "(<code>America/Chicago</code>) or an offset (<code>UTC-5</code>)."
+)
+NO_ZONE_AT_LOCATION = "I couldn't find a time zone there. Please type your city instead."
+ZONE_SET = (
+    "🕒 Time zone: <b>{zone}</b>. Your local time now is <b>{local}</b>. "
+    "If that's not right, tap <b>Change something</b> below."
+)
+LOCATION_NOT_NEEDED = "Thanks, but I only use a location to set your time zone (see /settings)."
+
+SUMMARY = (
+    "<b>Your plan</b>\n"
+    "Routine: {routine} (about {minutes} min)\n"
+    "Level: {level} of {top}\n"
+    "Side: {side}\n"
+    "Days: {days}\n"
+    "Time: {time} ({zone})\n"
+    "Next reminder: <b>{next}</b>"
+)
+SUMMARY_PAUSED = "\n\n⏸ Reminders are paused{until}."
+START_NOW = "▶ Start a session now"
+CHANGE_SOMETHING = "✏ Change something"
+SETTINGS_MENU = "<b>What would you like to change?</b>"
+SETTINGS_ITEMS = {
+    "routine": "Routine",
+    "side": "Side",
+    "days": "Days",
+    "time": "Time",
+    "zone": "Time zone",
+}
+NO_PLAN = "You don't have a plan yet. Send /start to set one up — it takes a minute."
+NO_NEXT = "none (no days picked)"
+
+PAUSED = "⏸ Reminders paused{until}. Send /resume to turn them back on."
+PAUSE_HOW_LONG = "Pause reminders for how long?"
+PAUSE_CHOICES = {"3": "3 days", "7": "1 week", "14": "2 weeks", "0": "Until I resume"}
+RESUMED = "▶ Reminders are back on. Next one: <b>{next}</b>."
+NOT_PAUSED = "Your reminders are already on. Next one: <b>{next}</b>."
+RESUME_AFTER_RED_FLAG = (
+    "Your plan was paused because of a warning sign. Has a doctor or physiotherapist checked "
+    "you and said it is safe to stretch?"
+)
+CLEARED_YES = "Yes, I've been cleared"
+CLEARED_NOT_YET = "Not yet"
+STAY_PAUSED = (
+    "OK, your plan stays paused. Please get checked first — send /resume when you have been."
+)
+STOPPED = (
+    "You're unsubscribed: no more reminders. Your history is kept; /start sets things up again."
+)
+DELETE_CONFIRM = (
+    "This erases <b>everything</b> I know about you: plan, sessions, check-ins. "
+    "It can't be undone. Erase it?"
+)
+DELETE_YES = "Yes, erase everything"
+DELETE_NO = "No, keep it"
+DELETED = "Done. Everything about you has been erased. Send /start if you ever want to begin again."
+DELETE_CANCELLED = "Nothing was erased."
+
+
+def welcome(first_name: str) -> str:
+    return WELCOME.format(name=f", {escape(first_name)}" if first_name else "")
+
+
+def until_text(local: str | None) -> str:
+    return f" until {escape(local)}" if local else ""
+
+
+def routine_facts(routine: Routine, minutes: int) -> str:
+    where = ", ".join(escape(p) for p in routine.positions)
+    kit = ", ".join(escape(e) for e in routine.equipment) or "nothing"
+    return f"⏱ about {minutes} min · {where} · needs: {kit}"
+
+
+ONLY_TEXT = "I can only read text and button taps. /help shows what I can do."
+HINTS = {
+    "onb:consent": "Please tap <b>I understand and agree</b> above to go on.",
+    "onb:screen": "Please answer the safety question above with one of its buttons.",
+    "onb:routine": "Please pick a routine from the list above.",
+    "onb:side": "Please tap Left, Right or Both sides above.",
+    "onb:days": "Tap the days above to switch them on or off, then <b>Done</b>.",
+}
+NOTHING_ASKED = (
+    "I'm not waiting for an answer right now. /now starts a session, /settings changes your "
+    "plan, and /help lists everything."
+)
+
+
+def hint_for(dialog: str, *, has_user: bool) -> str:
+    if not has_user:
+        return "Hello! Send /start to set up your stretching plan."
+    return HINTS.get(dialog, NOTHING_ASKED)
+
+
+LETS_BEGIN = "👍 Thank you. Let's begin — go gently, and never into pain."
+STEP_DONE = "✅ Well done."
+STEP_SKIPPED = "⏭ Skipped."
+NEXT_STEP = "Next: <b>{name}</b>."
+SWITCH_SIDE = "Now switch to your <b>{side}</b>."
+PAUSE = "⏸ Pause"
+RESUME = "▶ Resume"
+SKIP = "⏭ Skip"
+STOP = "⏹ Stop"
+HURTS = "🤕 It hurts"
+STEP_OVER = "That step is already over."
+SESSION_OVER = "That session has ended. /now starts a new one."
+NO_SESSION_TO_RESUME = "There's no session to resume. /now starts a new one."
+
+PAIN_BEFORE = (
+    "<b>Before we start:</b> how bad is your pain right now? 0 = none, 10 = the worst imaginable."
+)
+TINGLING_BEFORE = "And tingling or numbness in your leg right now?"
+TINGLING_DURING = "Any tingling or numbness now?"
+TINGLING_CHOICES = {"none": "None", "usual": "As usual", "worse": "New or worse"}
+PAIN_HURT = "Sorry it hurts. The timer is stopped. How bad is the pain now, 0–10?"
+PAIN_AFTER = "🎉 That was the last stretch. How is your pain now, 0–10?"
+PAIN_STOPPED = "⏹ Session stopped. How is your pain now, 0–10?"
+PAIN_DURING = "How bad is the pain now, 0–10?"
+DURING_QUESTION = (
+    "That stretch pulls on the nerve. <b>Any pain, numbness or tingling</b> in your leg now?"
+)
+DURING_FINE = "All fine, carry on"
+DURING_PAIN = "Some pain"
+DURING_TINGLE = "Tingling or numbness"
+BAD_PAIN = "Please tap a number from 0 to 10, or type one (for example <code>3</code>)."
+BAD_CHOICE = "Please tap one of the buttons above."
+IN_SESSION = "You're in a session. Use the buttons on the step: Pause, Skip, Stop or It hurts."
+SESSION_OPEN = "You have a session in progress (step {step} of {total}). Resume it or end it?"
+RESUME_SESSION = "▶ Resume"
+END_SESSION = "⏹ End it"
+RECOVERED = (
+    "I restarted while you were stretching — sorry. Your session is paused at "
+    "step {step} of {total} ({name}) with {left} s left."
+)
+PLAN_PAUSED_FIRST = "Your reminders are paused for safety, so I won't start a session. {why}"
+CONTINUE_EASY = "OK. Ease off a little so it feels like a gentle stretch, and carry on."
+STEP_UP = "⬆ Step up to level {level}"
+STAY_LEVEL = "Not yet"
+STEPPED_UP = "⬆ Done: your next session is level {level} of {top}."
+STAYED = "OK, we'll stay at level {level}. I'll ask again after more good sessions."
+
+EXPLAIN = {
+    "severe_pain": (
+        "Your pain is {pain}/10, which is too high to stretch. Please rest, and see a doctor or "
+        "physiotherapist before you carry on. I've paused your reminders; send /resume when "
+        "you've been checked."
+    ),
+    "pain_rise_sharp": (
+        "Your pain went up from {before} to {pain}. That's more than a stretch should cause, so "
+        "I've stopped and paused your reminders. Please see a professional; send /resume when "
+        "you've been checked."
+    ),
+    "new_tingling": (
+        "New or worse tingling or numbness means the nerve is irritated, so we back off: "
+        "{level_text}"
+    ),
+    "pain_rise_mild": "Your pain went up a little ({before} → {pain}), so {level_text}",
+    "next_day_worse": "Your back felt worse the day after, so {level_text}",
+    "good_streak": (
+        "Three good sessions in a row without more pain or new tingling. Would you like to "
+        "step up to level {up} of {top}?"
+    ),
+}
+GENTLER = "we'll go gentler next time: level {level} of {top}."
+ALREADY_GENTLEST = "we'll stay at the gentlest level (1) and leave out the nerve stretches."
+SKIPPING_NERVE = "I'll leave out the nerve stretches for the rest of today."
+NEXT_DAY_QUESTION = "How is your back compared with before your last session?"
+NEXT_DAY_CHOICES = {"better": "Better", "same": "The same", "worse": "Worse"}
+NEXT_DAY_THANKS = "Thanks — noted."
+
+SESSION_SUMMARY = (
+    "<b>Session finished.</b>\n"
+    "Steps done: {done} · skipped: {skipped}\n"
+    "Time: {minutes} min\n"
+    "Pain: {before} before → {after} after\n"
+    "This week: {week} of {planned} sessions\n"
+    "Streak: {streak}\n"
+    "Next reminder: {next}"
+)
+
+
+def pain_text(value: int | None) -> str:
+    return "—" if value is None else f"{value}/10"
+
+
+REMINDER = "⏰ Time for your stretches: <b>{routine}</b> (about {minutes} min)."
+REMINDER_START = "▶ Start now"
+REMINDER_SNOOZE = "⏰ Snooze 30 min"
+REMINDER_SKIP = "Skip today"
+REMINDER_REDFLAG = "\n\nIt's been four weeks: please take the quick safety check too."
+REDFLAG_CHECK = "🩺 Safety check"
+SNOOZED = "⏰ Snoozed. I'll remind you again at <b>{at}</b>."
+SKIPPED_TODAY = "OK, no stretches today. Next reminder: <b>{next}</b>."

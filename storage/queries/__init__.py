@@ -1,0 +1,1 @@
+"""Small async query functions, each taking its session and keyword-only arguments."""

@@ -1,0 +1,81 @@
+"""A person's plan: routine, level, side and schedule."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from routines.cadence import next_occurrence
+from storage.models import LevelChange, Plan
+
+
+async def get_plan(session: AsyncSession, *, user_id: int) -> Plan | None:
+    result = await session.execute(select(Plan).where(Plan.user_id == user_id))
+    return result.scalar_one_or_none()
+
+
+async def save_plan(
+    session: AsyncSession, *, user_id: int, values: dict[str, object], at: datetime
+) -> Plan:
+    plan = await get_plan(session, user_id=user_id)
+    if plan is None:
+        plan = Plan(user_id=user_id, created_at=at, **values)  # type: ignore[arg-type]
+    else:
+        for key, value in values.items():
+            setattr(plan, key, value)
+    plan.updated_at = at
+    session.add(plan)
+    await session.flush()
+    return plan
+
+
+def set_status(
+    plan: Plan, *, status: str, reason: str | None, at: datetime, until: datetime | None = None
+) -> None:
+    plan.status = status
+    plan.status_reason = reason
+    plan.paused_until = until
+    plan.lease_until = None
+    plan.updated_at = at
+
+
+async def change_level(
+    session: AsyncSession, *, plan: Plan, level: int, reason: str, at: datetime
+) -> LevelChange | None:
+    if level == plan.level:
+        return None
+    change = LevelChange(
+        user_id=plan.user_id,
+        plan_id=plan.id,  # type: ignore[arg-type]
+        level_before=plan.level,
+        level_after=level,
+        reason=reason,
+        created_at=at,
+    )
+    plan.level = level
+    plan.updated_at = at
+    session.add_all([plan, change])
+    return change
+
+
+def parse_days(days: str) -> list[int]:
+    return sorted({int(d) for d in days.split(",") if d.strip().isdigit() and int(d) < 7})
+
+
+def format_days(days: list[int]) -> str:
+    return ",".join(str(d) for d in sorted(set(days)))
+
+
+def schedule_next(plan: Plan, *, now: datetime) -> None:
+    """Recompute the only schedule there is: `next_due_at`, from days, time and zone."""
+    if plan.status != "active":
+        plan.next_due_at = None
+        return
+    after = max(now, plan.paused_until) if plan.paused_until else now
+    hour, minute = (int(part) for part in plan.time_local.split(":"))
+    plan.next_due_at = next_occurrence(
+        days=parse_days(plan.days), at=time(hour, minute), tz=plan.tz, after=after
+    )
+    plan.lease_until = None

@@ -1,0 +1,185 @@
+"""Exercise sessions, their steps and check-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from routines.safety import NextDay, SessionRecord
+from storage.models import CheckIn, ExerciseSession, SessionStep
+
+OPEN_STATES = ("before_pain", "before_tingle", "holding", "paused", "during", "after")
+
+
+async def get_owned(
+    session: AsyncSession, *, session_id: int, user_id: int
+) -> ExerciseSession | None:
+    """The session, only if it belongs to this person: buttons carry ids that may be forged."""
+    row = await session.get(ExerciseSession, session_id)
+    return row if row is not None and row.user_id == user_id else None
+
+
+async def get_open(session: AsyncSession, *, user_id: int) -> ExerciseSession | None:
+    result = await session.execute(
+        select(ExerciseSession)
+        .where(ExerciseSession.user_id == user_id, ExerciseSession.state.in_(OPEN_STATES))  # type: ignore[attr-defined]
+        .order_by(ExerciseSession.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def list_running(session: AsyncSession) -> Sequence[ExerciseSession]:
+    result = await session.execute(
+        select(ExerciseSession).where(ExerciseSession.state.in_(("holding", "paused", "during")))  # type: ignore[attr-defined]
+    )
+    return result.scalars().all()
+
+
+async def end_open_sessions(
+    session: AsyncSession, *, user_id: int, reason: str, at: datetime
+) -> None:
+    result = await session.execute(
+        select(ExerciseSession).where(
+            ExerciseSession.user_id == user_id,
+            ExerciseSession.state.in_(OPEN_STATES),  # type: ignore[attr-defined]
+        )
+    )
+    for row in result.scalars():
+        finish(row, state="stopped", reason=reason, at=at)
+
+
+def finish(row: ExerciseSession, *, state: str, reason: str | None, at: datetime) -> None:
+    row.state = state
+    row.stop_reason = reason
+    row.ended_at = at
+    row.hold_ends_at = None
+    row.version += 1
+
+
+async def record_step(
+    session: AsyncSession,
+    *,
+    row: ExerciseSession,
+    number: int,
+    step_id: str,
+    side: str | None,
+    status: str,
+    seconds: float,
+    at: datetime,
+) -> None:
+    existing = await session.execute(
+        select(SessionStep).where(SessionStep.session_id == row.id, SessionStep.number == number)
+    )
+    if existing.scalar_one_or_none() is None:
+        session.add(
+            SessionStep(
+                session_id=row.id,  # type: ignore[arg-type]
+                number=number,
+                step_id=step_id,
+                side=side,
+                status=status,
+                seconds=seconds,
+                ended_at=at,
+            )
+        )
+
+
+async def add_checkin(session: AsyncSession, *, checkin: CheckIn) -> None:
+    session.add(checkin)
+    await session.flush()
+
+
+async def history(
+    session: AsyncSession, *, user_id: int, before_id: int | None, limit: int = 5
+) -> list[SessionRecord]:
+    """Finished sessions as the safety rules read them, most recent last."""
+    query = select(ExerciseSession).where(
+        ExerciseSession.user_id == user_id,
+        ExerciseSession.state.in_(("done", "stopped")),  # type: ignore[attr-defined]
+    )
+    if before_id is not None:
+        query = query.where(ExerciseSession.id < before_id)  # type: ignore[operator]
+    rows = (
+        (await session.execute(query.order_by(ExerciseSession.id.desc()).limit(limit)))
+        .scalars()
+        .all()
+    )  # type: ignore[union-attr]
+    ids = [row.id for row in rows]
+    checks = (
+        (
+            await session.execute(select(CheckIn).where(CheckIn.session_id.in_(ids)))  # type: ignore[union-attr]
+        )
+        .scalars()
+        .all()
+    )
+    return [_record(row, [c for c in checks if c.session_id == row.id]) for row in reversed(rows)]
+
+
+def _record(row: ExerciseSession, checks: list[CheckIn]) -> SessionRecord:
+    next_day = next((c.next_day for c in checks if c.next_day), None)
+    return SessionRecord(
+        level=row.level,
+        pain_before=row.pain_before,
+        pain_after=row.pain_after,
+        new_tingling=any(c.tingling == "worse" for c in checks),
+        next_day=NextDay(next_day) if next_day else None,
+        completed=row.state == "done" and row.stop_reason is None,
+    )
+
+
+async def count_since(session: AsyncSession, *, user_id: int, since: datetime) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(ExerciseSession)
+        .where(
+            ExerciseSession.user_id == user_id,
+            ExerciseSession.state == "done",
+            ExerciseSession.started_at >= since,  # type: ignore[operator]
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def done_dates(session: AsyncSession, *, user_id: int, limit: int = 400) -> list[str]:
+    result = await session.execute(
+        select(ExerciseSession.local_date)
+        .where(ExerciseSession.user_id == user_id, ExerciseSession.state == "done")
+        .distinct()
+        .order_by(ExerciseSession.local_date.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def ran_on(session: AsyncSession, *, user_id: int, local_date: str) -> bool:
+    result = await session.execute(
+        select(ExerciseSession.id)
+        .where(
+            ExerciseSession.user_id == user_id,
+            ExerciseSession.local_date == local_date,
+            ExerciseSession.state.not_in(("before_pain", "before_tingle")),  # type: ignore[attr-defined]
+        )
+        .limit(1)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def last_without_next_day(session: AsyncSession, *, user_id: int) -> ExerciseSession | None:
+    """The latest finished session, if nobody has yet said how the back was the day after."""
+    result = await session.execute(
+        select(ExerciseSession)
+        .where(ExerciseSession.user_id == user_id, ExerciseSession.state == "done")
+        .order_by(ExerciseSession.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+    )
+    row = result.scalar_one_or_none()
+    if row is None:
+        return None
+    answered = await session.execute(
+        select(CheckIn.id).where(CheckIn.session_id == row.id, CheckIn.phase == "next_day").limit(1)
+    )
+    return None if answered.scalar_one_or_none() is not None else row

@@ -1,0 +1,75 @@
+"""People and their open dialog."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    CheckIn,
+    Delivery,
+    ExerciseSession,
+    LevelChange,
+    Plan,
+    SessionStep,
+    User,
+)
+
+
+async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_or_create_user(
+    session: AsyncSession, *, user_id: int, chat_id: int, first_name: str
+) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        user = User(id=user_id, chat_id=chat_id, first_name=first_name[:128])
+        session.add(user)
+        await session.flush()
+    return user
+
+
+def read_draft(user: User) -> dict[str, Any]:
+    try:
+        value = json.loads(user.draft or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def set_dialog(
+    user: User,
+    *,
+    dialog: str | None,
+    draft: dict[str, Any] | None = None,
+    message_id: int | None = None,
+) -> None:
+    user.dialog = dialog
+    if draft is not None:
+        user.draft = json.dumps(draft, separators=(",", ":"))
+    if message_id is not None:
+        user.dialog_message_id = message_id
+
+
+async def record_consent(session: AsyncSession, *, user: User, at: datetime) -> None:
+    user.consented_at = at
+    session.add(user)
+
+
+async def delete_user_everywhere(session: AsyncSession, *, user_id: int) -> None:
+    """Erase every row of the person, explicitly, so it does not depend on cascades."""
+    session_ids = select(ExerciseSession.id).where(ExerciseSession.user_id == user_id)
+    plan_ids = select(Plan.id).where(Plan.user_id == user_id)
+    await session.execute(delete(SessionStep).where(SessionStep.session_id.in_(session_ids)))  # type: ignore[attr-defined]
+    await session.execute(delete(CheckIn).where(CheckIn.user_id == user_id))  # type: ignore[arg-type]
+    await session.execute(delete(ExerciseSession).where(ExerciseSession.user_id == user_id))  # type: ignore[arg-type]
+    await session.execute(delete(Delivery).where(Delivery.plan_id.in_(plan_ids)))  # type: ignore[attr-defined]
+    await session.execute(delete(LevelChange).where(LevelChange.user_id == user_id))  # type: ignore[arg-type]
+    await session.execute(delete(Plan).where(Plan.user_id == user_id))  # type: ignore[arg-type]
+    await session.execute(delete(User).where(User.id == user_id))  # type: ignore[arg-type]

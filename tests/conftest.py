@@ -1,0 +1,66 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the Bot API stand-in, a running bot."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+
+from storage.engine import Database
+from storage.migrate import upgrade
+from tests.standin_fixtures import TOKEN, load_spec, spec, standin  # noqa: F401
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, str | None] = {}
+
+
+async def _postgres_unreachable() -> str | None:
+    if "reason" not in _pg_state:
+        probe = Database(PG_URL, connect_args={"timeout": 3})
+        try:
+            async with probe.engine.connect() as conn:
+                await conn.execute(text("select 1"))
+            _pg_state["reason"] = None
+        except Exception as exc:  # any failure to connect means: skip, and say why
+            _pg_state["reason"] = f"PostgreSQL at {PG_URL} is not reachable: {exc!s:.120}"
+        finally:
+            await probe.dispose()
+    return _pg_state["reason"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Database]:  # noqa: ANN001
+    """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/test.db")
+        await upgrade(db.engine)
+        yield db
+        await db.dispose()
+        return
+    reason = await _postgres_unreachable()
+    if reason:
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = Database(PG_URL)
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA {schema}"))
+    db = Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
+    await upgrade(db.engine)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        async with admin.engine.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path) -> AsyncIterator[Database]:  # noqa: ANN001
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/test.db")
+    await upgrade(db.engine)
+    yield db
+    await db.dispose()

@@ -1,0 +1,54 @@
+"""Runs the real Application against the stand-in, with time shrunk so routines take ms."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock
+from bot.settings import Settings, load_settings
+from bot.standin import StandIn
+from storage.engine import Database
+from tests.standin_fixtures import TOKEN
+
+FAST = {
+    "timer_scale": 0.002,
+    "get_ready_seconds": 5.0,
+    "countdown_edit_seconds": 30.0,
+    "rate_limit_per_second": 0,
+    "dispatch_interval_seconds": 3600.0,
+}
+
+
+def bot_settings(standin: StandIn, db: Database, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_base_url": standin.base_url,
+        "database_url": db.url,
+        **FAST,
+        **overrides,
+    }
+    return load_settings(**values)
+
+
+@asynccontextmanager
+async def running_bot(
+    standin: StandIn, db: Database, *, clock: Clock | None = None, **overrides: Any
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    app = build_application(bot_settings(standin, db, **overrides), clock=clock, db=db)
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
