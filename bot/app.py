@@ -22,7 +22,15 @@ from telegram.ext import (
 
 from bot import texts
 from bot.clock import Clock
-from bot.handlers import general, plan_commands, safety_checks, session_flow
+from bot.handlers import (  # noqa: F401  (importing registers their buttons)
+    checkins,
+    general,
+    onboarding,
+    plan_commands,
+    reminders,
+    safety_checks,
+    session_flow,
+)
 from bot.metrics import Metrics
 from bot.routing import Ctx, describe
 from bot.runtime import KEY, Runtime

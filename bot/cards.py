@@ -22,9 +22,10 @@ def lead_in(previous: SessionStep | None, step: SessionStep, *, skipped: bool = 
     if previous is None:
         return texts.LETS_BEGIN
     done = texts.STEP_SKIPPED if skipped else texts.STEP_DONE
-    if previous.step_id == step.step_id and step.side and step.side != previous.side:
-        return f"{done} {texts.SWITCH_SIDE.format(side=SIDE_WORDS[step.side])}"
-    return f"{done} {texts.NEXT_STEP.format(name=escape(step.name))}"
+    following = texts.NEXT_STEP.format(name=escape(step.name))
+    if step.side and previous.side and step.side != previous.side:
+        following = texts.SWITCH_SIDE.format(side=SIDE_WORDS[step.side]) + " " + following
+    return f"{done} {following}"
 
 
 def card(step: SessionStep, total: int, status: str, lead: str = "") -> str:

@@ -6,14 +6,15 @@ can take the next update."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     Bot,
     InlineKeyboardMarkup,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -38,6 +39,21 @@ class Ctx:
     chat_id: int
     first_name: str
     answered: bool = field(default=False)
+    _deferred: list[Callable[[], Awaitable[object]]] | None = field(default=None)
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[AsyncSession]:
+        """A database transaction; what the handler says inside it goes out after the commit,
+        so no transaction is held open across a Bot API call."""
+        self._deferred = []
+        try:
+            async with self.rt.db.session() as session:
+                yield session
+            queued = self._deferred
+        finally:
+            self._deferred = None
+        for action in queued:
+            await action()
 
     @classmethod
     def of(cls, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ctx | None:
@@ -56,19 +72,27 @@ class Ctx:
         if query is None or self.answered:
             return
         self.answered = True
+        if self._deferred is not None:
+            self._deferred.append(lambda: query.answer(text, show_alert=alert))
+            return
         await query.answer(text, show_alert=alert)
 
-    async def send(self, text: str, markup: Markup = None) -> Message:
-        return await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
+    async def send(self, text: str, markup: Markup = None) -> None:
+        if self._deferred is not None:
+            self._deferred.append(lambda: self.send(text, markup))
+            return
+        await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
 
-    async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> int:
+    async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Edit the message whose button was pressed; after typed text, send a new one."""
+        if self._deferred is not None:
+            self._deferred.append(lambda: self.show(text, markup))
+            return
         message_id = self.button_message_id
-        if message_id is None:
-            return (await self.send(text, markup)).message_id
-        if not await edit_message(self.context.bot, self.chat_id, message_id, text, markup):
-            return (await self.send(text, markup)).message_id
-        return message_id
+        if message_id is None or not await edit_message(
+            self.context.bot, self.chat_id, message_id, text, markup
+        ):
+            await self.send(text, markup)
 
 
 async def edit_message(

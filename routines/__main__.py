@@ -71,7 +71,7 @@ def render_session(routine: Routine, plan: SessionPlan) -> str:
         f"{routine.title} ({routine.id})",
         f"Level {plan.level} of {routine.top_level}, painful side: {plan.side}, "
         f"{len(plan.steps)} steps, about {plan.minutes} min",
-        f"Source: {routine.source}. How often: {routine.cadence_text}",
+        f"Source: {routine.source}. How often: {routine.cadence_text}.",
     ]
     return "\n\n".join(["\n".join(header), *(_step_block(step) for step in plan.steps)])
 

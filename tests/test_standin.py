@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import html
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -10,11 +12,20 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 
-from bot.standin import FloodLimit, HtmlError, StandIn, parse_html
+from bot.standin import FloodLimit, HtmlError, StandIn, parse_html, utf16_len
 from bot.standin.users import TINY_PNG
 from bot.standin.webhook import SECRET_HEADER
 from tests.standin_fixtures import TOKEN
@@ -420,7 +431,8 @@ async def test_a_real_application_polls_and_answers(standin: StandIn) -> None:
         await query.answer()
         await query.edit_message_text(f"pressed {query.data}")
 
-    app = Application.builder().token(TOKEN).base_url(standin.base_url).build()
+    builder = Application.builder().token(TOKEN).base_url(standin.base_url)
+    app = builder.defaults(Defaults(parse_mode="HTML")).build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(pressed))
     ann = standin.user(51)
@@ -428,12 +440,14 @@ async def test_a_real_application_polls_and_answers(standin: StandIn) -> None:
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=1)
         await app.start()
-        await ann.send("hello")
-        await ann.wait_for("echo hello")
-        await ann.press("Later")
-        edited = await ann.wait_for("pressed later")
-        await app.updater.stop()
-        await app.stop()
+        try:
+            await ann.send("hello")
+            await ann.wait_for("echo hello")
+            await ann.press("Later")
+            edited = await ann.wait_for("pressed later")
+        finally:
+            await app.updater.stop()
+            await app.stop()
 
     assert edited.edits == 1
     assert standin.count("answerCallbackQuery") == 1
@@ -541,9 +555,26 @@ def test_html_link_and_quote_entities() -> None:
         ("x</b>", 'Unexpected end tag "b" at byte offset 1'),
         ("&#xD800;", "Invalid numeric HTML entity"),
         ("a > b", 'Character ">"'),
-        ("é<br/>", "byte offset 2"),
+        ("é<br/>", "Malformed tag .* at byte offset 2"),
     ],
 )
 def test_html_telegram_would_refuse(source: str, expected: str) -> None:
     with pytest.raises(HtmlError, match=expected):
         parse_html(source)
+
+
+@given(st.text())
+def test_escaped_text_parses_back_to_itself(text: str) -> None:
+    assert parse_html(html.escape(text)).text == text
+
+
+PIECES = ["<b>", "</b>", "<i>", "</i>", "<pre>", "</pre>", '<code class="language-x">', "</code>"]
+MARKUP = st.lists(st.sampled_from([*PIECES, "x", "😀", "&amp;", "&", "<", " "])).map("".join)
+
+
+@given(MARKUP)
+def test_entities_stay_inside_the_parsed_text(source: str) -> None:
+    with contextlib.suppress(HtmlError):
+        parsed = parse_html(source)
+        size = utf16_len(parsed.text)
+        assert all(0 < e["length"] <= size - e["offset"] for e in parsed.entities)

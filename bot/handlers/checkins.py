@@ -62,7 +62,7 @@ async def _pain(ctx: Ctx, session_id: int | None, phase: str, value: int | None)
     if session_id is None or phase not in PHASES or value is None or value > 10:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if row is None or user is None or row.state != STATE_OF_PHASE[phase]:
@@ -88,7 +88,7 @@ async def on_tingling(ctx: Ctx, cb: Callback) -> None:
     if session_id is None or phase not in {"b", "d"} or value not in texts.TINGLING_CHOICES:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         expected = "before_tingle" if phase == "b" else "during"
@@ -116,7 +116,7 @@ async def on_quick(ctx: Ctx, cb: Callback) -> None:
     if session_id is None or choice not in {"ok", "pain", "tingle"}:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if (
@@ -331,7 +331,7 @@ async def _summary(
 async def on_offer_up(ctx: Ctx, cb: Callback) -> None:
     session_id, choice = cb.int_arg(0), cb.arg(1)
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         row = (
             None
@@ -360,7 +360,7 @@ async def on_next_day(ctx: Ctx, cb: Callback) -> None:
     if session_id is None or choice not in texts.NEXT_DAY_CHOICES:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if (

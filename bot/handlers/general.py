@@ -50,7 +50,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if ctx is None or message is None or message.text is None:
         return
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         name, args = split_dialog(user.dialog if user else None)
     handler = DIALOGS.get(name)

@@ -43,14 +43,14 @@ SPREAD = {
 
 
 async def start(ctx: Ctx) -> None:
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await user_q.get_or_create_user(
             s, user_id=ctx.user_id, chat_id=ctx.chat_id, first_name=ctx.first_name
         )
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if user.consented_at is None:
-            message = await ctx.send(texts.welcome(ctx.first_name), keyboards.consent())
-            user_q.set_dialog(user, dialog="onb:consent", draft={}, message_id=message.message_id)
+            await ctx.send(texts.welcome(ctx.first_name), keyboards.consent())
+            user_q.set_dialog(user, dialog="onb:consent", draft={})
             return
         if plan is not None and plan.status != "stopped" and user.red_flag_at is None:
             await ctx.send(summary_text(ctx, plan), keyboards.summary())
@@ -60,19 +60,20 @@ async def start(ctx: Ctx) -> None:
 
 @button("ok")
 async def on_consent(ctx: Ctx, cb: Callback) -> None:
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await user_q.get_or_create_user(
             s, user_id=ctx.user_id, chat_id=ctx.chat_id, first_name=ctx.first_name
         )
-        if user.consented_at is None:
-            user.consented_at = ctx.rt.clock.now()
+        if user.consented_at is not None:
+            return await ctx.answer(texts.STALE_BUTTON)
+        user.consented_at = ctx.rt.clock.now()
         await ctx.answer()
         await _ask(ctx, user, "screen", {"mode": "onboard"})
 
 
 @button("rl")
 async def on_list(ctx: Ctx, cb: Callback) -> None:
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:routine")
         if user is not None:
             await ctx.answer()
@@ -82,7 +83,7 @@ async def on_list(ctx: Ctx, cb: Callback) -> None:
 @button("rp")
 async def on_preview(ctx: Ctx, cb: Callback) -> None:
     routine = _routine(ctx, cb.arg(0))
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:routine")
         if user is None or routine is None:
             return await ctx.answer(texts.STALE_BUTTON)
@@ -93,7 +94,7 @@ async def on_preview(ctx: Ctx, cb: Callback) -> None:
 @button("rc")
 async def on_routine(ctx: Ctx, cb: Callback) -> None:
     routine = _routine(ctx, cb.arg(0))
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:routine")
         if user is None or routine is None:
             return await ctx.answer(texts.STALE_BUTTON)
@@ -103,7 +104,7 @@ async def on_routine(ctx: Ctx, cb: Callback) -> None:
 
 @button("sd")
 async def on_side(ctx: Ctx, cb: Callback) -> None:
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:side")
         if user is None or cb.arg(0) not in texts.SIDES:
             return await ctx.answer(texts.STALE_BUTTON)
@@ -114,7 +115,7 @@ async def on_side(ctx: Ctx, cb: Callback) -> None:
 @button("dy")
 async def on_day(ctx: Ctx, cb: Callback) -> None:
     day = cb.int_arg(0)
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:days")
         if user is None or day is None or day > 6:
             return await ctx.answer(texts.STALE_BUTTON)
@@ -129,7 +130,7 @@ async def on_day(ctx: Ctx, cb: Callback) -> None:
 
 @button("dd")
 async def on_days_done(ctx: Ctx, cb: Callback) -> None:
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:days")
         if user is None:
             return await ctx.answer(texts.STALE_BUTTON)
@@ -143,7 +144,7 @@ async def on_days_done(ctx: Ctx, cb: Callback) -> None:
 @button("tm")
 async def on_time_button(ctx: Ctx, cb: Callback) -> None:
     value = parse_time_of_day(cb.arg(0)[:2] + ":" + cb.arg(0)[2:])
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:time")
         if user is None or value is None:
             return await ctx.answer(texts.STALE_BUTTON)
@@ -154,7 +155,7 @@ async def on_time_button(ctx: Ctx, cb: Callback) -> None:
 @dialog("onb:time")
 async def on_time_text(ctx: Ctx, text: str, _args: list[str]) -> None:
     value = parse_time_of_day(text)
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:time")
         if user is None:
             return
@@ -170,7 +171,7 @@ async def on_zone_text(ctx: Ctx, text: str, _args: list[str]) -> None:
 
 
 async def on_location(ctx: Ctx, latitude: float, longitude: float) -> None:
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         asking = user is not None and user.dialog == "onb:zone"
     if not asking:
@@ -181,7 +182,7 @@ async def on_location(ctx: Ctx, latitude: float, longitude: float) -> None:
 
 
 async def _zone_found(ctx: Ctx, name: str | None, hint: str) -> None:
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:zone")
         if user is None:
             return
@@ -203,7 +204,7 @@ async def on_change(ctx: Ctx, cb: Callback) -> None:
 @button("set")
 async def on_setting(ctx: Ctx, cb: Callback) -> None:
     item = cb.arg(0)
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if user is None or plan is None or item not in texts.SETTINGS_ITEMS:
@@ -219,7 +220,7 @@ async def after_screen(ctx: Ctx, user: User) -> None:
 
 
 async def settings_command(ctx: Ctx) -> None:
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
     if plan is None:
         await ctx.send(texts.NO_PLAN)

@@ -45,7 +45,7 @@ async def on_pause_choice(ctx: Ctx, cb: Callback) -> None:
 
 async def _pause(ctx: Ctx, days: int) -> None:
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if plan is None or plan.status == "stopped":
             await ctx.send(texts.NO_PLAN)
@@ -65,7 +65,7 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx = Ctx.of(update, context)
     if ctx is None:
         return
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if plan is None or user is None:
@@ -79,7 +79,7 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def resume_plan(ctx: Ctx) -> None:
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if plan is None:
             await ctx.send(texts.NO_PLAN)
@@ -98,7 +98,7 @@ async def on_cleared(ctx: Ctx, cb: Callback) -> None:
     if cb.arg(0) != "y":
         await ctx.show(texts.STAY_PAUSED)
         return
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if user is not None:
             user.red_flag_at = None
@@ -110,7 +110,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if ctx is None:
         return
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if plan is not None:
             plan_q.set_status(plan, status="stopped", reason="user", at=now)
@@ -129,13 +129,13 @@ async def on_delete_choice(ctx: Ctx, cb: Callback) -> None:
     if cb.arg(0) != "y":
         await ctx.show(texts.DELETE_CANCELLED)
         return
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         await user_q.delete_user_everywhere(s, user_id=ctx.user_id)
     await ctx.show(texts.DELETED)
 
 
 async def _has_plan(ctx: Ctx) -> bool:
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
     if plan is None or plan.status == "stopped":
         await ctx.send(texts.NO_PLAN)

@@ -28,7 +28,7 @@ async def on_answer(ctx: Ctx, cb: Callback) -> None:
     if origin not in ORIGINS or answer not in {"y", "n"}:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await user_q.get_or_create_user(
             s, user_id=ctx.user_id, chat_id=ctx.chat_id, first_name=ctx.first_name
         )

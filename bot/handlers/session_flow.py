@@ -48,7 +48,7 @@ async def on_now_button(ctx: Ctx, cb: Callback) -> None:
 
 async def start_session(ctx: Ctx) -> None:
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if user is None or plan is None or plan.status == "stopped":
@@ -90,7 +90,7 @@ async def on_control(ctx: Ctx, cb: Callback) -> None:
     if session_id is None or index is None or command not in {"p", "r", "k", "s", "h"}:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
         if row is None or row.state not in {"holding", "paused"}:
             return await ctx.answer(texts.SESSION_OVER)
@@ -182,7 +182,7 @@ _CONTROLS = {"p": _pause, "r": _resume, "k": _skip, "s": _stop, "h": _hurt}
 async def on_resume_offer(ctx: Ctx, cb: Callback) -> None:
     session_id = cb.int_arg(0)
     now = ctx.rt.clock.now()
-    async with ctx.rt.db.session() as s:
+    async with ctx.tx() as s:
         row = (
             None
             if session_id is None

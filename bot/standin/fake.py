@@ -81,6 +81,13 @@ class FakeTelegram:
             "sendChatAction": self._send_chat_action,
         }
 
+    def now(self) -> int:
+        return int(self.clock())
+
+    def handler(self, method: str) -> tuple[str, Handler] | None:
+        """The canonical method name and its handler; Telegram ignores the case of names."""
+        return self._handlers.get(method.lower())
+
     # --- for tests -------------------------------------------------------------------------
 
     def chat(self, chat_id: int) -> Chat:
@@ -102,6 +109,7 @@ class FakeTelegram:
             self._users[user_id] = ScriptedUser(
                 self, user_id, first_name, username=username, language_code=language_code
             )
+            # A chat the bot wrote to before the user was scripted takes their name too.
             self.chat(user_id).first_name = first_name
         return self._users[user_id]
 
@@ -150,13 +158,6 @@ class FakeTelegram:
         self._webhook_override = None if urls is None else list(urls)
         self._signal.fire()
 
-    def now(self) -> int:
-        return int(self.clock())
-
-    def handler(self, method: str) -> tuple[str, Handler] | None:
-        """The canonical method name and its handler; Telegram ignores the case of names."""
-        return self._handlers.get(method.lower())
-
     # --- methods ---------------------------------------------------------------------------
 
     async def _get_me(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -165,14 +166,14 @@ class FakeTelegram:
     async def _set_webhook(self, p: dict[str, Any]) -> bool:
         self.webhook_url = _need(p, "url")
         self.webhook_secret = p.get("secret_token") or None
-        return await self._changed_webhook(p)
+        return self._changed_webhook(p)
 
     async def _delete_webhook(self, p: dict[str, Any]) -> bool:
         self.webhook_url = ""
         self.webhook_secret = None
-        return await self._changed_webhook(p)
+        return self._changed_webhook(p)
 
-    async def _changed_webhook(self, p: dict[str, Any]) -> bool:
+    def _changed_webhook(self, p: dict[str, Any]) -> bool:
         if p.get("drop_pending_updates"):
             self.updates.clear()
         self._signal.fire()
@@ -235,7 +236,7 @@ class FakeTelegram:
 
     async def _delete_message(self, p: dict[str, Any]) -> bool:
         chat = self._target_chat(p)
-        message_id = p.get("message_id")
+        message_id = _message_id(p)
         if chat.user_messages.pop(message_id, None) is not None:
             return True
         message = chat.bot_messages.pop(message_id, None)
@@ -276,9 +277,7 @@ class FakeTelegram:
         if "inline_message_id" in p:
             raise ApiError(400, "Bad Request: the stand-in has no inline messages")
         chat = self._target_chat(p)
-        message_id = p.get("message_id")
-        if not isinstance(message_id, int):
-            raise ApiError(400, "Bad Request: message identifier is not specified")
+        message_id = _message_id(p)
         if message_id in chat.user_messages:
             raise ApiError(400, "Bad Request: message can't be edited")
         if message_id not in chat.bot_messages:
@@ -338,6 +337,13 @@ def _parsed(p: dict[str, Any], key: str, entities_key: str) -> tuple[str | None,
         # Only reached without a spec (the playground): show the raw text rather than refuse.
         return text, []
     return parsed.text, parsed.entities
+
+
+def _message_id(p: dict[str, Any]) -> int:
+    message_id = p.get("message_id")
+    if not isinstance(message_id, int):
+        raise ApiError(400, "Bad Request: message identifier is not specified")
+    return message_id
 
 
 def _need(p: dict[str, Any], name: str) -> Any:

@@ -17,6 +17,7 @@ _ATTR = re.compile(r"([^\s=>/\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>
 _ENTITY = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]+)|#[xX]([0-9a-fA-F]+));")
 _NAMED_LIKE = re.compile(r"&[a-zA-Z][a-zA-Z0-9]*;")
 _SPECIAL = re.compile(r"[<>&]")
+_TAG_LIKE = re.compile(r"</?[a-zA-Z]")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
 _KINDS = {
@@ -131,8 +132,10 @@ class _Parser:
 
     def _tag(self, i: int) -> int:
         match = _TAG.match(self.source, i)
+        if match is None and _TAG_LIKE.match(self.source, i):
+            raise self._error(i, "Malformed tag (self-closing tags such as <br/> are unsupported)")
         if match is None:
-            raise self._error(i, 'Character "<" must be escaped as "&lt;" unless it starts a tag')
+            raise self._error(i, 'Character "<" must be escaped as "&lt;"')
         closing, name, raw_attrs = match.group(1), match.group(2).lower(), match.group(3)
         if closing:
             if raw_attrs.strip():

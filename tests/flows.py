@@ -1,0 +1,48 @@
+"""Scripted journeys a person takes through the bot, shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.standin import BotMessage, ScriptedUser
+
+ROUTINE_TITLES = {
+    "seated_hamstring_progression": "Seated hamstring stretch",
+    "seated_couch_sciatica": "Couch stretches",
+    "gentle_sciatica_set": "Gentle stretches",
+    "runner_cooldown_sciatica": "Runner's cool-down",
+    "after_run_back_relief": "Back relief after running",
+}
+
+
+async def onboard(
+    user: ScriptedUser,
+    *,
+    routine: str = "seated_hamstring_progression",
+    side: str = "Left",
+    time: str = "07:00",
+    zone: str = "Europe/Berlin",
+) -> None:
+    """From /start to a saved plan, tapping what a person would tap."""
+    await user.send("/start")
+    await user.wait_for("not medical advice")
+    await user.press("I understand and agree")
+    await user.wait_for("safety check")
+    await user.press("No, none of these")
+    await user.wait_for("Choose a routine")
+    await user.press(ROUTINE_TITLES[routine])
+    await user.wait_for(has_button("Choose this routine"))
+    await user.press("Choose this routine")
+    await user.wait_for("Which side hurts")
+    await user.press(side)
+    await user.wait_for("Which days")
+    await user.press("Done")
+    await user.wait_for("What time")
+    await user.press(time)
+    await user.wait_for("time zone")
+    await user.send(zone)
+    await user.wait_for("Your plan")
+
+
+def has_button(label: str) -> Callable[[BotMessage], bool]:
+    return lambda message: any(label in button["text"] for button in message.buttons)
