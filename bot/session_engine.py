@@ -256,7 +256,9 @@ def _countdown(
     rt: Runtime, row: ExerciseSession, step: SessionStep, remaining: float, message_id: int | None
 ) -> Outgoing:
     shown = min(remaining, step.seconds)
-    out = step_card(rt, row, cards.remaining(shown))
+    steps = steps_of(rt, row)
+    previous = steps[row.step_index - 1] if row.step_index else None
+    out = step_card(rt, row, cards.remaining(shown), cards.lead_in(previous, step))
     out.message_id = message_id
     mark = next_edit(remaining, step.seconds, rt.settings.countdown_edit_seconds)
     out.tick = (row.id or 0, row.version, (remaining - mark) * rt.settings.timer_scale)

@@ -46,3 +46,28 @@ async def onboard(
 
 def has_button(label: str) -> Callable[[BotMessage], bool]:
     return lambda message: any(label in button["text"] for button in message.buttons)
+
+
+async def run_session(
+    user: ScriptedUser, *, pain_before: int = 2, pain_after: int = 2, start: str = "/now"
+) -> BotMessage:
+    """Start a session and let it run hands-free, answering only the questions it asks."""
+    if start.startswith("/"):
+        await user.send(start)
+    else:
+        await user.press(start)
+    await user.wait_for("Before we start")
+    await user.press(str(pain_before))
+    await user.wait_for("tingling or numbness")
+    await user.press("None")
+    while True:
+        message = await user.wait_for(
+            lambda m: any(key in m.display_text for key in ("pulls on the nerve", "last stretch", "Session finished")),
+            timeout=20,
+        )
+        if "Session finished" in message.display_text:
+            return message
+        if "pulls on the nerve" in message.display_text:
+            await user.press("All fine, carry on", message_id=message.message_id)
+        else:
+            await user.press(str(pain_after), message_id=message.message_id)

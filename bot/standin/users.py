@@ -124,6 +124,7 @@ class ScriptedUser:
         """Sends a callback query with any data, as a forged or stale button would."""
         return self._callback(message_id, data)
 
+    # A per-call deadline reads best in tests, hence the timeout argument.
     async def wait_for(self, match: Match, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
         """The first bot message, as sent or edited since my last action, that matches.
 

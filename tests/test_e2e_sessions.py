@@ -1,0 +1,177 @@
+"""Guided sessions through the stand-in: hands-free holds, pause, skip, stop, it hurts."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.standin import StandIn
+from routines.model import default_catalog
+from routines.plan import build_session
+from storage.engine import Database
+from storage.models import ExerciseSession, Plan, SessionStep
+from tests.flows import onboard, run_session
+from tests.harness import running_bot
+
+
+async def _set_level(db: Database, user_id: int, level: int) -> None:
+    async with db.session() as s:
+        await s.execute(update(Plan).where(Plan.user_id == user_id).values(level=level))
+
+
+async def _steps(db: Database, user_id: int) -> list[SessionStep]:
+    async with db.session() as s:
+        query = (
+            select(SessionStep)
+            .join(ExerciseSession, ExerciseSession.id == SessionStep.session_id)
+            .where(ExerciseSession.user_id == user_id)
+            .order_by(SessionStep.session_id, SessionStep.number)
+        )
+        return list((await s.execute(query)).scalars())
+
+
+async def _session(db: Database, user_id: int) -> ExerciseSession:
+    async with db.session() as s:
+        query = select(ExerciseSession).where(ExerciseSession.user_id == user_id).order_by(ExerciseSession.id.desc())
+        return (await s.execute(query)).scalars().first()
+
+
+@pytest.mark.parametrize("routine_id", [r.id for r in default_catalog()])
+async def test_full_session_of_every_routine_at_its_top_level(
+    standin: StandIn, sqlite_db: Database, routine_id: str
+) -> None:
+    routine = default_catalog().get(routine_id)
+    async with running_bot(standin, sqlite_db):
+        user = standin.user(3000 + len(routine_id))
+        await onboard(user, routine=routine_id, side="Right")
+        await _set_level(sqlite_db, user.id, routine.top_level)
+        summary = await run_session(user, pain_before=3, pain_after=3)
+    plan = build_session(routine, routine.top_level, "right")
+    recorded = await _steps(sqlite_db, user.id)
+    assert [(r.step_id, r.side, r.status) for r in recorded] == [
+        (s.step_id, s.side, "done") for s in plan.steps
+    ]
+    assert f"Steps done: {len(plan.steps)}" in summary.text
+    assert "3/10 before → 3/10 after" in summary.text
+    cards = [m for m in user.messages if m.display_text.count("Step ") and " of " in m.display_text]
+    assert any("Side: right side" in m.display_text for m in cards) or plan.steps[0].side is None
+
+
+async def test_hold_ends_with_a_new_message_naming_what_is_next(standin: StandIn, sqlite_db: Database) -> None:
+    async with running_bot(standin, sqlite_db):
+        ann = standin.user(3101)
+        await onboard(ann, routine="seated_hamstring_progression", side="Left")
+        await run_session(ann)
+    texts = [m.display_text for m in ann.messages]
+    assert any("Now switch to your right side" in t for t in texts)
+    assert any("Well done. Next:" in t for t in texts)
+
+
+async def test_pause_keeps_the_remaining_time_and_resume_continues(standin: StandIn, sqlite_db: Database) -> None:
+    # A slow scale, so the pause lands in the middle of the first hold (10 s → 1 s real).
+    async with running_bot(standin, sqlite_db, timer_scale=0.1, get_ready_seconds=0.0):
+        bo = standin.user(3102)
+        await onboard(bo)
+        await bo.send("/now")
+        await bo.wait_for("Before we start")
+        await bo.press("1")
+        await bo.wait_for("tingling")
+        await bo.press("None")
+        await bo.wait_for("Step 1 of")
+        await asyncio.sleep(0.4)
+        await bo.press("⏸ Pause")
+        paused = await bo.wait_for("Paused with")
+        row = await _session(sqlite_db, bo.id)
+        assert row.state == "paused" and row.remaining_seconds is not None
+        assert 3 <= row.remaining_seconds <= 8
+        await asyncio.sleep(1.5)
+        # Still paused: nothing moved on while the timer was held.
+        assert (await _session(sqlite_db, bo.id)).step_index == 0
+        await bo.press("▶ Resume", message_id=paused.message_id)
+        await bo.wait_for("s left")
+        await bo.wait_for("Step 2 of", timeout=10)
+    steps = await _steps(sqlite_db, bo.id)
+    assert steps[0].status == "done"
+
+
+async def test_skip_stop_and_it_hurts(standin: StandIn, sqlite_db: Database) -> None:
+    async with running_bot(standin, sqlite_db, timer_scale=0.1, get_ready_seconds=0.0):
+        cy = standin.user(3103)
+        await onboard(cy)
+        await cy.send("/now")
+        await cy.wait_for("Before we start")
+        await cy.press("2")
+        await cy.wait_for("tingling")
+        await cy.press("None")
+        await cy.wait_for("Step 1 of")
+        await cy.press("⏭ Skip")
+        await cy.wait_for("Skipped. Next")
+        await cy.press("🤕 It hurts")
+        await cy.wait_for("Sorry it hurts")
+        await cy.press("3")
+        await cy.wait_for("tingling or numbness now")
+        await cy.press("None")
+        await cy.wait_for("Ease off a little")
+        await cy.press("⏹ Stop")
+        await cy.wait_for("Session stopped")
+        await cy.press("3")
+        summary = await cy.wait_for("Session finished")
+    assert "skipped: 2" in summary.text and "Steps done: 0" in summary.text
+    statuses = [s.status for s in await _steps(sqlite_db, cy.id)]
+    assert statuses == ["skipped", "stopped"]
+    row = await _session(sqlite_db, cy.id)
+    assert row.state == "done" and row.stop_reason == "user" and row.pain_after == 3
+
+
+async def test_old_button_after_the_session_ended(standin: StandIn, sqlite_db: Database) -> None:
+    async with running_bot(standin, sqlite_db):
+        di = standin.user(3104)
+        await onboard(di)
+        await run_session(di)
+        card = next(m for m in di.messages if "Step 1 of" in m.display_text)
+        before = len(standin.calls)
+        await di.press("⏸ Pause", message_id=card.message_id)
+        await di.press("⏹ Stop", message_id=card.message_id)
+        await asyncio.sleep(0.3)
+    answers = [p for m, p in standin.calls[before:] if m == "answerCallbackQuery"]
+    assert [a.get("text") for a in answers] == ["That session has ended. /now starts a new one."] * 2
+
+
+async def test_restart_mid_hold_then_resume(standin: StandIn, sqlite_db: Database) -> None:
+    ed = standin.user(3105)
+    async with running_bot(standin, sqlite_db, timer_scale=0.5, get_ready_seconds=0.0):
+        await onboard(ed)
+        await ed.send("/now")
+        await ed.wait_for("Before we start")
+        await ed.press("1")
+        await ed.wait_for("tingling")
+        await ed.press("None")
+        await ed.wait_for("Step 1 of")
+        await asyncio.sleep(0.5)
+    async with running_bot(standin, sqlite_db):
+        offer = await ed.wait_for("I restarted while you were stretching")
+        assert "step 1 of" in offer.text
+        await ed.press("▶ Resume", message_id=offer.message_id)
+        await run_rest(ed)
+    steps = await _steps(sqlite_db, ed.id)
+    assert [s.number for s in steps] == list(range(1, len(steps) + 1))
+    assert all(s.status == "done" for s in steps)
+
+
+async def run_rest(user) -> None:  # noqa: ANN001
+    message = await user.wait_for("last stretch", timeout=20)
+    await user.press("2", message_id=message.message_id)
+    await user.wait_for("Session finished")
+
+
+async def test_two_people_at_once_do_not_touch_each_other(standin: StandIn, database: Database) -> None:
+    async with running_bot(standin, database):
+        fi, gu = standin.user(3106), standin.user(3107)
+        await asyncio.gather(onboard(fi, side="Left"), onboard(gu, routine="runner_cooldown_sciatica", side="Right"))
+        a, b = await asyncio.gather(run_session(fi, pain_before=1, pain_after=1), run_session(gu, pain_before=4, pain_after=4))
+    assert "1/10 before" in a.text and "4/10 before" in b.text
+    fi_steps, gu_steps = await _steps(database, fi.id), await _steps(database, gu.id)
+    assert {s.step_id for s in fi_steps}.isdisjoint({s.step_id for s in gu_steps})
+    assert all(s.status == "done" for s in fi_steps + gu_steps)
