@@ -187,3 +187,12 @@ class Delivery(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram retries a webhook update it got no answer for; each id is handled once."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False, index=True))

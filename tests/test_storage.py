@@ -1,0 +1,117 @@
+"""Storage on SQLite and PostgreSQL: migrations, aware timestamps, constraints, SQLite tuning."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlmodel import SQLModel
+
+from storage.engine import Database
+from storage.migrate import upgrade
+from storage.models import Delivery, Plan, ProcessedUpdate, User
+from storage.queries import plans as plan_q
+from storage.queries import users as user_q
+
+NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+
+
+async def _user_with_plan(db: Database, user_id: int = 1) -> None:
+    async with db.session() as s:
+        await user_q.get_or_create_user(s, user_id=user_id, chat_id=user_id, first_name="Ann")
+        plan = await plan_q.save_plan(
+            s,
+            user_id=user_id,
+            values={"routine_id": "r", "side": "left", "days": "0,2", "time_local": "07:30", "tz": "Europe/Berlin"},
+            at=NOW,
+        )
+        plan_q.schedule_next(plan, now=NOW)
+
+
+async def test_upgrade_from_the_first_migration_keeps_the_data(database: Database) -> None:
+    async with database.engine.begin() as conn:
+        await conn.run_sync(lambda c: SQLModel.metadata.drop_all(c))
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    await upgrade(database.engine, "0001")
+    await _user_with_plan(database)
+    await upgrade(database.engine)
+    async with database.session() as s:
+        plan = (await s.execute(select(Plan))).scalar_one()
+        s.add(ProcessedUpdate(update_id=42, received_at=NOW))
+        version = (await s.execute(text("select version_num from alembic_version"))).scalar_one()
+    assert version == "0002"
+    assert plan.time_local == "07:30" and plan.next_due_at is not None
+
+
+async def test_models_and_migrations_agree(database: Database) -> None:
+    def diff(connection) -> list[object]:  # noqa: ANN001
+        return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+
+    async with database.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_timestamps_come_back_aware_utc_and_naive_ones_are_refused(database: Database) -> None:
+    await _user_with_plan(database)
+    async with database.session() as s:
+        plan = (await s.execute(select(Plan))).scalar_one()
+    assert plan.next_due_at == datetime(2026, 3, 30, 5, 30, tzinfo=UTC)  # 07:30 CEST, after DST
+    assert plan.next_due_at.tzinfo is not None and plan.next_due_at.utcoffset() == timedelta(0)
+    with pytest.raises(StatementError, match="naive datetime"):
+        async with database.session() as s:
+            s.add(User(id=9, chat_id=9, created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+
+
+async def test_one_delivery_per_occurrence_key(database: Database) -> None:
+    await _user_with_plan(database)
+    async with database.session() as s:
+        plan = (await s.execute(select(Plan))).scalar_one()
+        s.add(Delivery(plan_id=plan.id, occurrence_key="1:2026-03-30", due_at=NOW, status="sent"))
+    with pytest.raises(IntegrityError):
+        async with database.session() as s:
+            s.add(Delivery(plan_id=plan.id, occurrence_key="1:2026-03-30", due_at=NOW, status="claimed"))
+
+
+async def test_deleting_a_person_leaves_other_people_alone(database: Database) -> None:
+    await _user_with_plan(database, 1)
+    await _user_with_plan(database, 2)
+    async with database.session() as s:
+        await user_q.delete_user_everywhere(s, user_id=1)
+    async with database.session() as s:
+        assert [p.user_id for p in (await s.execute(select(Plan))).scalars()] == [2]
+        assert await s.get(User, 1) is None
+
+
+async def test_sqlite_is_tuned(sqlite_db: Database) -> None:
+    async with sqlite_db.engine.connect() as conn:
+        pragmas = {
+            name: (await conn.execute(text(f"PRAGMA {name}"))).scalar_one()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout")
+        }
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
+
+
+async def test_two_sqlite_writers_never_hit_busy_on_upgrade(tmp_path) -> None:  # noqa: ANN001
+    """Two engines (as two processes would) read, then write: BEGIN IMMEDIATE makes it safe."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/busy.db"
+    first, second = Database(url), Database(url)
+    await upgrade(first.engine)
+    await _user_with_plan(first)
+
+    async def bump(db: Database) -> None:
+        for _ in range(25):
+            async with db.session() as s:
+                plan = (await s.execute(select(Plan))).scalar_one()
+                await asyncio.sleep(0)
+                plan.level += 1
+
+    await asyncio.gather(bump(first), bump(second))
+    async with first.session() as s:
+        assert (await s.execute(select(Plan.level))).scalar_one() == 51
+    await first.dispose()
+    await second.dispose()
