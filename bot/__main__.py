@@ -20,12 +20,11 @@ def main() -> int:
 
     app = build_application(settings)
     if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-        )
+        import asyncio
+
+        from bot.webhook import serve
+
+        asyncio.run(serve(app))
     else:
         app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
     return 0

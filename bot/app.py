@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC
 
 from telegram import BotCommand, Update
@@ -92,17 +93,33 @@ def _add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(private & filters.LOCATION, general.on_location))
     app.add_handler(MessageHandler(private & filters.TEXT, general.on_text))
     app.add_handler(MessageHandler(filters.ALL, general.on_other))
+    app.add_handler(TypeHandler(Update, _time_update), group=1)
     app.add_error_handler(_on_error)
 
 
 async def _count_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    context.bot_data[KEY].metrics.inc("updates_handled")
-    log.info("update", extra=describe(update))
+    rt: Runtime = context.bot_data[KEY]
+    rt.metrics.inc("updates_handled")
+    rt.extras.setdefault("started", {})[update.update_id] = time.perf_counter()
+    user = update.effective_user
+    log.info("update %s from user %s", update.update_id, user.id if user else None)
+
+
+async def _time_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt: Runtime = context.bot_data[KEY]
+    started = rt.extras.setdefault("started", {}).pop(update.update_id, None)
+    if started is not None:
+        rt.metrics.observe_latency(time.perf_counter() - started)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     details = describe(update) if isinstance(update, Update) else {}
-    log.error("handler failed %s", details, exc_info=context.error)
+    log.error(
+        "handler failed for update %s from user %s",
+        details.get("update_id"),
+        details.get("user_id"),
+        exc_info=context.error,
+    )
     context.bot_data[KEY].metrics.inc("handler_errors")
     if isinstance(update, Update) and (ctx := Ctx.of(update, context)):
         try:

@@ -25,3 +25,30 @@ class Metrics:
         if len(self.hold_lateness) >= 100_000:
             del self.hold_lateness[:50_000]
         self.hold_lateness.append(seconds)
+
+
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+def prometheus_text(metrics: Metrics, *, running_sessions: int) -> str:
+    """The Prometheus text format, written by hand: a few counters do not need a library."""
+    lines = [
+        "# TYPE stretchcoach_events_total counter",
+        *(
+            f'stretchcoach_events_total{{event="{name}"}} {value}'
+            for name, value in sorted(metrics.counts.items())
+        ),
+        "# TYPE stretchcoach_sessions_running gauge",
+        f"stretchcoach_sessions_running {max(0, running_sessions)}",
+        "# TYPE stretchcoach_handler_seconds histogram",
+    ]
+    observed = metrics.latencies
+    for bound in BUCKETS:
+        count = sum(1 for value in observed if value <= bound)
+        lines.append(f'stretchcoach_handler_seconds_bucket{{le="{bound}"}} {count}')
+    lines += [
+        f'stretchcoach_handler_seconds_bucket{{le="+Inf"}} {len(observed)}',
+        f"stretchcoach_handler_seconds_sum {sum(observed):.6f}",
+        f"stretchcoach_handler_seconds_count {len(observed)}",
+    ]
+    return "\n".join(lines) + "\n"

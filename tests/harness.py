@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+import socket
 from typing import Any
 
 from telegram.ext import Application
 
+from bot import webhook
 from bot.app import build_application
 from bot.clock import Clock
 from bot.settings import Settings, load_settings
@@ -50,5 +52,37 @@ async def running_bot(
         yield app
     finally:
         await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def webhook_bot(
+    standin: StandIn, db: Database, *, secret: str = "s3cret", **overrides: Any
+) -> AsyncIterator[tuple[Application, str]]:  # type: ignore[type-arg]
+    """The bot in webhook mode on a free local port; yields the app and its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = bot_settings(
+        standin,
+        db,
+        webhook_url=f"{url}/telegram",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_secret=secret,
+        **overrides,
+    )
+    app = build_application(settings, db=db)
+    runner = await webhook.start(app)
+    try:
+        yield app, url
+    finally:
+        await runner.cleanup()
         await app.stop()
         await app.shutdown()
