@@ -72,7 +72,8 @@ BACK_TO_LIST = "« Back to the list"
 CHOOSE_SIDE = "<b>Which side hurts?</b> I'll stretch that side first."
 SIDES = {"left": "Left", "right": "Right", "both": "Both sides"}
 CHOOSE_DAYS = (
-    "<b>Which days?</b> Tap to switch a day on or off. I've picked {cadence} for this routine."
+    "<b>Which days?</b> Recommended for this routine: {cadence}. I've ticked some days to "
+    "start with; tap a day to switch it on or off, then <b>Done</b>."
 )
 DAYS_DONE = "Done ✔"
 NEED_A_DAY = "Pick at least one day."
@@ -285,3 +286,7 @@ REMINDER_REDFLAG = "\n\nIt's been four weeks: please take the quick safety check
 REDFLAG_CHECK = "🩺 Safety check"
 SNOOZED = "⏰ Snoozed. I'll remind you again at <b>{at}</b>."
 SKIPPED_TODAY = "OK, no stretches today. Next reminder: <b>{next}</b>."
+RED_FLAG_CLEAR_STILL_PAUSED = (
+    "Thank you. None of the warning signs now. Your plan stays paused from your earlier answer: "
+    "send /resume once a doctor or physiotherapist has checked you."
+)
