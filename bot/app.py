@@ -28,6 +28,7 @@ from bot.handlers import (  # noqa: F401  (importing registers their buttons)
     general,
     onboarding,
     plan_commands,
+    progress,
     reminders,
     safety_checks,
     session_flow,
@@ -84,6 +85,7 @@ def _add_handlers(app: Application) -> None:  # type: ignore[type-arg]
         "delete": plan_commands.on_delete,
         "now": session_flow.on_now,
         "redflags": safety_checks.on_redflags,
+        **progress.COMMANDS,
     }
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
     for name, callback in commands.items():

@@ -21,7 +21,7 @@ class Terminal:
         mark = len(self.out.getvalue())
         self.lines.put_nowait(line + "\n")
         async with asyncio.timeout(timeout):
-            while then not in self.out.getvalue()[mark:]:
+            while then not in self.out.getvalue()[mark:]:  # noqa: ASYNC110 (a StringIO has no event)
                 await asyncio.sleep(0.01)
 
 
