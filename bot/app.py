@@ -36,6 +36,7 @@ from bot.handlers import (  # noqa: F401  (importing registers their buttons)
 from bot.metrics import Metrics
 from bot.routing import Ctx, describe
 from bot.runtime import KEY, Runtime
+from bot.session_engine import adopt_orphans
 from bot.settings import Settings
 from routines.model import default_catalog
 from storage.engine import Database
@@ -144,6 +145,15 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     from bot.dispatcher import start_dispatcher
 
     start_dispatcher(app)
+    app.bot_data[KEY].scheduler.add_job(
+        adopt_orphans,
+        "interval",
+        seconds=10,
+        args=[app.bot_data[KEY], app.bot],
+        id="adopt-orphans",
+        max_instances=1,
+        coalesce=True,
+    )
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -2,27 +2,30 @@
 
 Claim due plans (a lease in the database), record one delivery per occurrence key, commit,
 send, then mark what happened and advance `next_due_at`. No transaction is open while a
-message is on the wire; a crash in between repeats at most the reminders in flight."""
+message is on the wire. Results are written in small chunks as sends finish, so a crash
+repeats only the reminders sent since the last chunk; the lease hands the rest to a later
+tick, here or on another instance."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from html import escape
 from typing import Any
 
-from sqlalchemy import select, update
-from telegram import Bot
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot import keyboards, texts
 from bot.runtime import KEY, Runtime
 from routines.cadence import next_occurrence
 from routines.plan import build_session
-from storage.models import Delivery, ExerciseSession, Plan, User
+from storage.models import Delivery
 from storage.queries import deliveries as delivery_q
 from storage.queries import plans as plan_q
 from storage.queries.deliveries import Due
@@ -30,20 +33,34 @@ from storage.queries.deliveries import Due
 log = logging.getLogger(__name__)
 
 REDFLAG_EVERY = timedelta(weeks=4)
+# Transient failures (timeouts, 5xx) tried this often per tick before the lease takes over.
 SEND_ATTEMPTS = 3
+BACKOFF_SECONDS = 0.2
+# Without a limiter: enough sends in flight to keep a local Bot API server busy.
 CONCURRENCY = 64
+# With the limiter: reminders queued in it at most this many seconds' worth of budget, so a
+# running session's next message does not wait behind a long fan-out.
+LIMITER_QUEUE_SECONDS = 0.2
 # Reminders take this share of the flood budget; the rest stays free for running sessions.
 REMINDER_SHARE = 0.8
+# Results are written every this many sends: what a crash can repeat, besides those in flight.
+RECORD_EVERY = 32
 
 
-@dataclass
-class Outcome:
-    sent: int = 0
-    missed: int = 0
-    suppressed: int = 0
-    failed: int = 0
-    blocked: int = 0
-    results: dict[int, tuple[str, int | None, str | None]] = field(default_factory=dict)
+@dataclass(frozen=True)
+class Result:
+    status: str  # sent | blocked | failed | retry (stays claimed until the lease expires)
+    message_id: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    due: Due
+    delivery_id: int
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup
 
 
 def start_dispatcher(app: Application) -> None:  # type: ignore[type-arg]
@@ -61,22 +78,31 @@ def start_dispatcher(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def dispatch_tick(rt: Runtime, bot: Bot) -> None:
+    """Without a limiter, drain all that is due; with one, send one budget-sized batch."""
     try:
-        while (await dispatch_once(rt, bot)) >= _batch(
-            rt
-        ) and rt.settings.rate_limit_per_second == 0:
+        while await dispatch_once(rt, bot) == _batch(rt) and not _limited(rt):
             pass
     except Exception:  # the dispatcher must outlive any one failure; the lease retries it
         log.exception("dispatcher tick failed; due reminders stay claimable")
         rt.metrics.inc("dispatcher_errors")
 
 
+def _limited(rt: Runtime) -> bool:
+    return rt.settings.rate_limit_per_second > 0
+
+
 def _batch(rt: Runtime) -> int:
     settings = rt.settings
-    if settings.rate_limit_per_second == 0:
+    if not _limited(rt):
         return settings.dispatch_batch_size
     budget = settings.rate_limit_per_second * settings.dispatch_interval_seconds * REMINDER_SHARE
     return max(1, min(settings.dispatch_batch_size, int(budget)))
+
+
+def _concurrency(rt: Runtime) -> int:
+    if not _limited(rt):
+        return CONCURRENCY
+    return max(1, math.ceil(rt.settings.rate_limit_per_second * LIMITER_QUEUE_SECONDS))
 
 
 async def dispatch_once(rt: Runtime, bot: Bot) -> int:
@@ -85,55 +111,27 @@ async def dispatch_once(rt: Runtime, bot: Bot) -> int:
     lease = timedelta(seconds=rt.settings.delivery_lease_seconds)
     async with rt.db.session() as s:
         dues = await delivery_q.claim(s, now=now, limit=_batch(rt), lease=lease)
-        if not dues:
-            return 0
-        plan_ids = [d.plan_id for d in dues]
-        to_send, settled = await _prepare(rt, s, dues, now)
-    outcome = Outcome()
-    semaphore = asyncio.Semaphore(CONCURRENCY)
-    await asyncio.gather(*(_send(rt, bot, item, semaphore, outcome) for item in to_send))
-    async with rt.db.session() as s:
-        await _record(rt, s, dues, to_send, settled, outcome, now)
-    log.info("dispatched %s reminders (%s plans)", outcome.sent, len(plan_ids))
+        outgoing = await _prepare(rt, s, dues, now) if dues else []
+    if outgoing:
+        await _fan_out(rt, bot, outgoing, now)
     return len(dues)
 
 
-@dataclass
-class Outgoing:
-    due: Due
-    delivery_id: int
-    chat_id: int
-    text: str
-    markup: Any
-
-
-async def _prepare(
-    rt: Runtime, s: Any, dues: list[Due], now: datetime
-) -> tuple[list[Outgoing], dict[int, str]]:
-    """Decide per occurrence: send, or settle it as already sent, missed or not needed."""
+async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], now: datetime) -> list[Outgoing]:
+    """Settle what needs no message (missed, suppressed, already done) in the claim's own
+    transaction, and give each of the rest a claimed delivery row and its message."""
     known = await delivery_q.existing(s, keys=[d.key for d in dues])
-    user_ids = [d.user_id for d in dues]
-    chats = dict(
-        (await s.execute(select(User.id, User.chat_id).where(User.id.in_(user_ids)))).all()
-    )  # type: ignore[union-attr]
-    ran = await _ran_on(s, dues)
-    pending = await _next_day_pending(s, user_ids)
+    stretched = await delivery_q.stretched_on(s, dues=dues)
     grace = timedelta(seconds=rt.settings.reminder_grace_seconds)
-    settled: dict[int, str] = {}
-    to_send: list[Outgoing] = []
+    plans: list[dict[str, Any]] = []
     fresh: list[tuple[Due, Delivery]] = []
     for due in dues:
         row = known.get(due.key)
         if row is not None and row.status != "claimed":
-            settled[due.plan_id] = row.status
+            rt.metrics.inc("reminders_already_settled")
+            plans.append(_advance(due, now))
             continue
-        status = (
-            "missed"
-            if now - due.due_at > grace
-            else "suppressed"
-            if (due.user_id, due.local_date) in ran
-            else "claimed"
-        )
+        status = _decide(due, now, grace, stretched)
         if row is None:
             row = Delivery(
                 plan_id=due.plan_id,
@@ -144,25 +142,55 @@ async def _prepare(
             )
             s.add(row)
         row.status = status
-        row.attempts += status == "claimed"
-        if status != "claimed":
-            settled[due.plan_id] = status
-        else:
+        if row.status == "claimed":
+            row.attempts += 1
             fresh.append((due, row))
+        else:
+            rt.metrics.inc(f"reminders_{row.status}")
+            plans.append(_advance(due, now))
     await s.flush()
+    outgoing = await _messages(rt, s, fresh, now, plans)
+    await delivery_q.update_by_id(s, deliveries=[], plans=plans)
+    return outgoing
+
+
+def _decide(due: Due, now: datetime, grace: timedelta, stretched: set[tuple[int, str]]) -> str:
+    if now - due.due_at > grace:
+        return "missed"  # not sent at a silly hour
+    if (due.user_id, due.local_date) in stretched:
+        return "suppressed"
+    return "claimed"
+
+
+async def _messages(
+    rt: Runtime,
+    s: AsyncSession,
+    fresh: list[tuple[Due, Delivery]],
+    now: datetime,
+    plans: list[dict[str, Any]],
+) -> list[Outgoing]:
+    """Build each message; one that cannot be built fails alone (plans gets its advance)."""
+    user_ids = {due.user_id for due, _ in fresh}
+    chats = await delivery_q.chat_ids(s, user_ids=user_ids)
+    pending = await delivery_q.next_day_pending(s, user_ids=user_ids)
+    outgoing: list[Outgoing] = []
     for due, row in fresh:
-        if due.user_id in chats:
+        try:
             text, markup = _message(rt, due, row.id or 0, pending.get(due.user_id), now)
-            to_send.append(Outgoing(due, row.id or 0, chats[due.user_id], text, markup))
-    return to_send, settled
+            outgoing.append(Outgoing(due, row.id or 0, chats[due.user_id], text, markup))
+        except Exception as exc:  # e.g. a routine gone from the catalog: must not block the rest
+            log.exception("reminder for plan %s could not be built", due.plan_id)
+            row.status, row.error = "failed", repr(exc)[:128]
+            rt.metrics.inc("reminders_failed")
+            plans.append(_advance(due, now))
+    return outgoing
 
 
 def _message(
     rt: Runtime, due: Due, delivery_id: int, next_day: int | None, now: datetime
-) -> tuple[str, Any]:
-    minutes = _minutes(rt, due.routine_id)
+) -> tuple[str, InlineKeyboardMarkup]:
     routine = rt.catalog.get(due.routine_id)
-    text = texts.REMINDER.format(routine=escape(routine.title), minutes=minutes)
+    text = texts.REMINDER.format(routine=escape(routine.title), minutes=_minutes(rt, due))
     redflag_due = (due.redflag_checked_at or due.created_at) + REDFLAG_EVERY <= now
     if next_day is not None:
         text += "\n\n" + texts.NEXT_DAY_QUESTION
@@ -171,123 +199,138 @@ def _message(
     return text, keyboards.reminder(delivery_id, next_day_session=next_day, redflag_due=redflag_due)
 
 
-def _minutes(rt: Runtime, routine_id: str) -> int:
-    cache: dict[str, int] = rt.extras.setdefault("minutes", {})
-    if routine_id not in cache:
-        routine = rt.catalog.get(routine_id)
-        cache[routine_id] = build_session(routine, routine.top_level, "both").minutes
-    return cache[routine_id]
+def _minutes(rt: Runtime, due: Due) -> int:
+    """The length of the person's own session, at their level (cached: a fan-out repeats)."""
+    cache: dict[tuple[str, int, str], int] = rt.extras.setdefault("reminder_minutes", {})
+    key = (due.routine_id, due.level, due.side)
+    if key not in cache:
+        routine = rt.catalog.get(due.routine_id)
+        cache[key] = build_session(routine, due.level, due.side).minutes  # type: ignore[arg-type]
+    return cache[key]
 
 
-async def _ran_on(s: Any, dues: list[Due]) -> set[tuple[int, str]]:
-    dates = {d.local_date for d in dues}
-    rows = await s.execute(
-        select(ExerciseSession.user_id, ExerciseSession.local_date).where(
-            ExerciseSession.user_id.in_([d.user_id for d in dues]),  # type: ignore[attr-defined]
-            ExerciseSession.local_date.in_(dates),  # type: ignore[attr-defined]
-            ExerciseSession.state.in_(("done", "holding", "paused", "during", "after")),  # type: ignore[attr-defined]
-        )
-    )
-    return {(uid, day) for uid, day in rows.all()}
+async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], now: datetime) -> None:
+    sender = _Sender(rt, bot)
+    recorder = _Recorder(rt, now)
+
+    async def one(item: Outgoing) -> None:
+        try:
+            result = await sender.send(item)
+        except Exception as exc:  # whatever it was, the lease lets a later tick try again
+            log.exception("sending the reminder for plan %s failed", item.due.plan_id)
+            result = Result("retry", error=repr(exc)[:128])
+        await recorder.add(item, result)
+
+    await asyncio.gather(*(one(item) for item in outgoing))
+    await recorder.flush()
 
 
-async def _next_day_pending(s: Any, user_ids: list[int]) -> dict[int, int]:
-    """The latest finished session per person that nobody has yet rated the day after."""
-    from storage.models import CheckIn
+class _Sender:
+    """Sends with a shared flood gate: a 429 holds back every send, not just the one that
+    got it, because Telegram's limit is per bot."""
 
-    latest = await s.execute(
-        select(ExerciseSession.user_id, ExerciseSession.id)
-        .where(ExerciseSession.user_id.in_(user_ids), ExerciseSession.state == "done")  # type: ignore[attr-defined]
-        .order_by(ExerciseSession.id)
-    )
-    last = dict(latest.all())
-    if not last:
-        return {}
-    rated = await s.execute(
-        select(CheckIn.session_id).where(
-            CheckIn.session_id.in_(list(last.values())), CheckIn.phase == "next_day"
-        )  # type: ignore[union-attr]
-    )
-    done = set(rated.scalars())
-    return {uid: sid for uid, sid in last.items() if sid not in done}
+    def __init__(self, rt: Runtime, bot: Bot) -> None:
+        self.rt = rt
+        self.bot = bot
+        self.loop = asyncio.get_running_loop()
+        self.semaphore = asyncio.Semaphore(_concurrency(rt))
+        # Give up well before the lease ends, or another instance would send it as well.
+        self.deadline = self.loop.time() + rt.settings.delivery_lease_seconds / 2
+        self.resume_at = 0.0
+
+    async def send(self, item: Outgoing) -> Result:
+        failures = 0
+        async with self.semaphore:
+            while True:
+                await asyncio.sleep(max(0.0, min(self.resume_at, self.deadline) - self.loop.time()))
+                if self.loop.time() >= self.deadline:
+                    return Result("retry", error="gave up for now")
+                try:
+                    message = await self.bot.send_message(
+                        item.chat_id, item.text, reply_markup=item.markup
+                    )
+                except RetryAfter as exc:
+                    self._hold_back(exc)
+                except Forbidden as exc:
+                    return Result("blocked", error=exc.message[:128])
+                except BadRequest as exc:  # the request itself is wrong: resending won't help
+                    return Result("failed", error=exc.message[:128])
+                except TelegramError as exc:  # timeouts, 5xx, connection errors
+                    failures += 1
+                    self.rt.metrics.inc(f"bot_api_errors_{type(exc).__name__}")
+                    if failures == SEND_ATTEMPTS:
+                        return Result("retry", error=exc.message[:128])
+                    await asyncio.sleep(BACKOFF_SECONDS * 2**failures)
+                else:
+                    return Result("sent", message.message_id)
+
+    def _hold_back(self, exc: RetryAfter) -> None:
+        self.rt.metrics.inc("bot_api_retry_after")
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        self.resume_at = max(self.resume_at, self.loop.time() + seconds)
 
 
-async def _send(
-    rt: Runtime, bot: Bot, item: Outgoing, semaphore: asyncio.Semaphore, outcome: Outcome
-) -> None:
-    async with semaphore:
-        for attempt in range(SEND_ATTEMPTS):
-            try:
-                message = await bot.send_message(item.chat_id, item.text, reply_markup=item.markup)
-            except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
-            except Forbidden as exc:
-                outcome.results[item.delivery_id] = ("blocked", None, exc.message[:128])
+class _Recorder:
+    """Writes results in chunks, each in one short transaction that also advances the plans."""
+
+    def __init__(self, rt: Runtime, claimed_at: datetime) -> None:
+        self.rt = rt
+        self.claimed_at = claimed_at
+        self.pending: list[tuple[Outgoing, Result]] = []
+        self.lock = asyncio.Lock()
+
+    async def add(self, item: Outgoing, result: Result) -> None:
+        self.pending.append((item, result))
+        if len(self.pending) >= RECORD_EVERY:
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self.lock:
+            chunk, self.pending = self.pending, []
+            if not chunk:
                 return
-            except (NetworkError, TelegramError) as exc:
-                rt.metrics.inc(f"bot_api_errors_{type(exc).__name__}")
-                if not isinstance(exc, NetworkError):
-                    outcome.results[item.delivery_id] = ("failed", None, exc.message[:128])
-                    return
-                await asyncio.sleep(0.2 * 2**attempt)
-            else:
-                outcome.results[item.delivery_id] = ("sent", message.message_id, None)
-                return
-        # Still failing: the delivery stays claimed and the lease lets a later tick retry it.
-        outcome.results[item.delivery_id] = ("retry", None, "gave up for now")
+            deliveries, plans = self._rows(chunk, self.rt.clock.now())
+            async with self.rt.db.session() as s:
+                await delivery_q.update_by_id(s, deliveries=deliveries, plans=plans)
+
+    def _rows(
+        self, chunk: list[tuple[Outgoing, Result]], now: datetime
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        deliveries: list[dict[str, Any]] = []
+        plans: list[dict[str, Any]] = []
+        for item, result in chunk:
+            self.rt.metrics.inc(f"reminders_{result.status}")
+            if result.status == "retry":  # stays claimed, and its plan leased; keep the error
+                deliveries.append({"id": item.delivery_id, "error": result.error})
+                continue
+            deliveries.append(
+                {
+                    "id": item.delivery_id,
+                    "status": result.status,
+                    "message_id": result.message_id,
+                    "error": result.error,
+                    "sent_at": now if result.status == "sent" else None,
+                }
+            )
+            blocked = result.status == "blocked"
+            plans.append(_deactivate(item.due) if blocked else _advance(item.due, now))
+        return deliveries, plans
 
 
-def _seconds(value: object) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)  # type: ignore[arg-type]
+def _deactivate(due: Due) -> dict[str, Any]:
+    return {
+        "id": due.plan_id,
+        "status": "blocked",
+        "status_reason": "bot_blocked",
+        "next_due_at": None,
+        "snooze_due_at": None,
+        "lease_until": None,
+    }
 
 
-async def _record(
-    rt: Runtime,
-    s: Any,
-    dues: list[Due],
-    to_send: list[Outgoing],
-    settled: dict[int, str],
-    outcome: Outcome,
-    now: datetime,
-) -> None:
-    by_plan = {item.due.plan_id: item for item in to_send}
-    delivery_rows: list[dict[str, Any]] = []
-    plan_rows: list[dict[str, Any]] = []
-    for due in dues:
-        item = by_plan.get(due.plan_id)
-        status = settled.get(due.plan_id, "sent")
-        if item is not None:
-            status, message_id, error = outcome.results.get(item.delivery_id, ("retry", None, None))
-            if status != "retry":
-                delivery_rows.append(
-                    {
-                        "id": item.delivery_id,
-                        "status": status,
-                        "message_id": message_id,
-                        "error": error,
-                        "sent_at": now if status == "sent" else None,
-                    }
-                )
-        rt.metrics.inc(f"reminders_{status}")
-        if status == "retry":
-            continue
-        plan_rows.append(_advance(due, now, blocked=status == "blocked"))
-    if delivery_rows:
-        await s.execute(update(Delivery), delivery_rows)
-    if plan_rows:
-        await s.execute(update(Plan), plan_rows)
-
-
-def _advance(due: Due, now: datetime, *, blocked: bool) -> dict[str, Any]:
-    if blocked:
-        return {
-            "id": due.plan_id,
-            "status": "blocked",
-            "status_reason": "bot_blocked",
-            "next_due_at": None,
-            "snooze_due_at": None,
-            "lease_until": None,
-        }
+def _advance(due: Due, now: datetime) -> dict[str, Any]:
+    """The plan's next occurrence after now: after downtime, one catch-up and no more."""
     if due.snooze:
         return {"id": due.plan_id, "snooze_due_at": None, "lease_until": None}
     hour, minute = (int(p) for p in due.time_local.split(":"))

@@ -238,11 +238,24 @@ async def _tick(
 ) -> None:
     now = rt.clock.now()
     async with rt.db.session() as s:
-        row = await s.get(ExerciseSession, session_id)
+        # The row lock makes a tick and a tap (maybe on another instance) take turns.
+        row = await s.get(ExerciseSession, session_id, with_for_update=True)
         if row is None or row.version != version or row.state != "holding":
             return
         remaining = left(rt, row, now)
         step = steps_of(rt, row)[row.step_index]
+        if remaining > 0.5 and message_id is None:
+            # An adopted timer does not know the step's message: it only waits for the end.
+            schedule_tick(
+                rt,
+                bot,
+                chat_id,
+                session_id,
+                version,
+                remaining * rt.settings.timer_scale,
+                message_id=None,
+            )
+            return
         if remaining > 0.5:
             out = _countdown(rt, row, step, remaining, message_id)
         else:
@@ -262,6 +275,23 @@ def _countdown(
     out.message_id = message_id
     mark = next_edit(remaining, step.seconds, rt.settings.countdown_edit_seconds)
     out.tick = (row.id or 0, row.version, (remaining - mark) * rt.settings.timer_scale)
-    if message_id is None:
-        out.text = ""
     return out
+
+
+ADOPT_AFTER = timedelta(seconds=5)
+
+
+async def adopt_orphans(rt: Runtime, bot: Bot) -> None:
+    """Holds that are overdue lost their instance (a crash): this one takes their timers.
+
+    A tick checks the row's version under a lock, so two instances adopting the same
+    session still move it on only once."""
+    now = rt.clock.now()
+    async with rt.db.session() as s:
+        rows = await session_q.overdue_holds(s, before=now - ADOPT_AFTER)
+        chats = {row.user_id: await user_q.get_user(s, user_id=row.user_id) for row in rows}
+    for row in rows:
+        user = chats.get(row.user_id)
+        if user is not None and rt.scheduler.get_job(f"session-{row.id}") is None:
+            schedule_tick(rt, bot, user.chat_id, row.id or 0, row.version, 0.0, message_id=None)
+            rt.metrics.inc("timers_adopted")

@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot import keyboards, texts
 from bot.callbacks import Callback
@@ -23,7 +24,16 @@ from bot.session_engine import (
 )
 from bot.timefmt import local, local_text
 from routines import adherence, progress
-from routines.safety import Action, Decision, LevelChange, NextDay, Phase, Tingling, decide
+from routines.safety import (
+    PAIN_MAX,
+    Action,
+    Decision,
+    LevelChange,
+    NextDay,
+    Phase,
+    Tingling,
+    decide,
+)
 from routines.safety import CheckIn as Answer
 from storage.models import CheckIn, ExerciseSession, Plan, SessionStep, User
 from storage.queries import plans as plan_q
@@ -32,6 +42,9 @@ from storage.queries import users as user_q
 
 PHASES = {"b": Phase.BEFORE, "d": Phase.DURING, "a": Phase.AFTER}
 STATE_OF_PHASE = {"b": "before_pain", "d": "during", "a": "after"}
+# Asked again, under the hint, after a typed answer that is not a pain score.
+PAIN_QUESTION = {"b": texts.PAIN_BEFORE, "d": texts.PAIN_DURING, "a": texts.PAIN_DURING}
+SETBACKS = ("new_tingling", "pain_rise_mild", "pain_rise_sharp", "severe_pain")
 
 
 @button("p")
@@ -41,45 +54,82 @@ async def on_pain_button(ctx: Ctx, cb: Callback) -> None:
 
 @dialog("ci:pain")
 async def on_pain_text(ctx: Ctx, text: str, args: list[str]) -> None:
-    value = int(text) if text.isdigit() and len(text) <= 2 else None
-    session_id = int(args[0]) if args and args[0].isdigit() else None
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    value = int(text) if text.isdecimal() and len(text) <= 2 else None
+    session_id = int(args[0]) if args and args[0].isdecimal() else None
     phase = args[1] if len(args) > 1 else ""
-    if value is None or value > 10:
-        await ctx.send(texts.BAD_PAIN, keyboards.pain(session_id or 0, phase))
+    if value is None or value > PAIN_MAX:
+        question = PAIN_QUESTION.get(phase, texts.PAIN_DURING)
+        await ctx.send(f"{texts.BAD_PAIN}\n\n{question}", keyboards.pain(session_id or 0, phase))
         return
     await _pain(ctx, session_id, phase, value)
 
 
 @dialog("ci:tingle")
 async def on_tingle_text(ctx: Ctx, text: str, args: list[str]) -> None:
-    session_id = int(args[0]) if args and args[0].isdigit() else 0
+    session_id = int(args[0]) if args and args[0].isdecimal() else 0
     await ctx.send(
         texts.BAD_CHOICE, keyboards.tingling(session_id, args[1] if len(args) > 1 else "b")
     )
 
 
 async def _pain(ctx: Ctx, session_id: int | None, phase: str, value: int | None) -> None:
-    if session_id is None or phase not in PHASES or value is None or value > 10:
-        return await ctx.answer(texts.STALE_BUTTON)
+    if session_id is None or phase not in PHASES or value is None or value > PAIN_MAX:
+        return await _refuse(ctx, texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
-        row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
+        row = await _locked_session(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if row is None or user is None or row.state != STATE_OF_PHASE[phase]:
-            return await ctx.answer(texts.SESSION_OVER if row is None else texts.STALE_BUTTON)
-        if phase == "b":
-            row.pain_before = value
-            row.state = "before_tingle"
-        if phase in {"b", "d"}:
-            user_q.set_dialog(user, dialog=f"ci:tingle:{session_id}:{phase}", draft={"pain": value})
-            question = texts.TINGLING_BEFORE if phase == "b" else texts.TINGLING_DURING
-            out = Outgoing(question, keyboards.tingling(session_id, phase))
-        else:
-            row.pain_after = value
-            out = await _act(ctx.rt, s, row, user, Answer(Phase.AFTER, pain=value), now)
+            return await _refuse(ctx, texts.SESSION_OVER if row is None else texts.STALE_BUTTON)
+        out = await _on_pain(ctx.rt, s, row, user, phase, value, now)
     await ctx.answer()
     out.message_id = out.message_id or ctx.button_message_id
     await deliver(ctx.rt, ctx.context.bot, ctx.chat_id, out)
+
+
+async def _on_pain(
+    rt: Runtime, s: Any, row: ExerciseSession, user: User, phase: str, value: int, now: datetime
+) -> Outgoing:
+    """Act on the pain now, or ask about tingling first and act on both answers."""
+    answer = Answer(PHASES[phase], pain=value)
+    if phase == "b":
+        row.pain_before = value
+    if phase == "a":
+        row.pain_after = value
+    elif not _pauses_plan(answer, row):
+        # Pain that pauses the plan does so whatever the tingling answer would be, so a
+        # person in that much pain is not asked one more question first.
+        if phase == "b":
+            row.state = "before_tingle"
+        user_q.set_dialog(user, dialog=f"ci:tingle:{row.id}:{phase}", draft={"pain": value})
+        question = texts.TINGLING_BEFORE if phase == "b" else texts.TINGLING_DURING
+        return Outgoing(question, keyboards.tingling(row.id or 0, phase))
+    return await _act(rt, s, row, user, answer, now)
+
+
+def _pauses_plan(answer: Answer, row: ExerciseSession) -> bool:
+    # The emergency rules read neither history nor level, so none is passed.
+    decision = decide(answer, baseline_pain=row.pain_before, history=(), level=row.level)
+    return decision.action is Action.PAUSE_PLAN
+
+
+async def _refuse(ctx: Ctx, text: str) -> None:
+    """A tapped button gets its answer as a toast; a typed answer has none, so a message."""
+    if ctx.update.callback_query is None:
+        await ctx.send(text)
+    else:
+        await ctx.answer(text)
+
+
+async def _locked_session(s: Any, *, session_id: int, user_id: int) -> ExerciseSession | None:
+    """The person's session, locked until the commit. On PostgreSQL two quick taps would
+    otherwise both pass the state check and act twice (SQLite already takes the write lock
+    at BEGIN IMMEDIATE, where FOR UPDATE is left out)."""
+    row = await session_q.get_owned(s, session_id=session_id, user_id=user_id)
+    if row is not None:
+        await s.refresh(row, with_for_update=True)
+    return row
 
 
 @button("t")
@@ -89,15 +139,14 @@ async def on_tingling(ctx: Ctx, cb: Callback) -> None:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
-        row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
+        row = await _locked_session(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         expected = "before_tingle" if phase == "b" else "during"
         if (
             row is None
             or user is None
             or row.state != expected
-            or not user.dialog
-            or not user.dialog.startswith("ci:tingle")
+            or user.dialog != f"ci:tingle:{session_id}:{phase}"
         ):
             return await ctx.answer(texts.STALE_BUTTON)
         pain = user_q.read_draft(user).get("pain")
@@ -117,7 +166,7 @@ async def on_quick(ctx: Ctx, cb: Callback) -> None:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
-        row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
+        row = await _locked_session(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if (
             row is None
@@ -144,35 +193,15 @@ async def _act(
     plan = await plan_q.get_plan(s, user_id=user.id)
     level = plan.level if plan else row.level
     history = await session_q.history(s, user_id=user.id, before_id=row.id)
-    worse_earlier = await _worse_earlier(s, row)
     decision = decide(
         answer,
         baseline_pain=row.pain_before,
         history=history,
         level=level,
-        worse_earlier=worse_earlier,
+        worse_earlier=await _worse_earlier(s, row),
     )
     top = rt.catalog.get(row.routine_id).top_level
-    new_level = progress.apply(level, decision.level_change, top_level=top)
-    await session_q.add_checkin(
-        s,
-        checkin=CheckIn(
-            user_id=user.id,
-            session_id=row.id,
-            phase=answer.phase.value,
-            pain=answer.pain,
-            tingling=answer.tingling.value if answer.tingling else None,
-            action=decision.action.value,
-            reason=decision.reason.value,
-            level_before=level,
-            level_after=new_level,
-            created_at=now,
-        ),
-    )
-    if plan is not None and new_level != level:
-        await plan_q.change_level(
-            s, plan=plan, level=new_level, reason=decision.reason.value, at=now
-        )
+    new_level = await _record(s, row, plan, answer, decision, level=level, top=top, at=now)
     user_q.set_dialog(user, dialog=None, draft={})
     note = _explain(decision, row, answer, new_level, top)
     ending = {Action.PAUSE_PLAN, Action.URGENT_CARE, Action.STOP_SESSION}
@@ -181,6 +210,72 @@ async def _act(
     if answer.phase is Phase.BEFORE:
         return start_step(rt, row, now, texts.LETS_BEGIN)
     return await _carry_on(rt, s, row, user, now, decision, note)
+
+
+async def _record(
+    s: Any,
+    row: ExerciseSession,
+    plan: Plan | None,
+    answer: Answer,
+    decision: Decision,
+    *,
+    level: int,
+    top: int,
+    at: datetime,
+) -> int:
+    """Store the check-in with its decision and move the plan's level; returns the new level."""
+    new_level = await _level_after(s, row, decision, level=level, top=top)
+    await session_q.add_checkin(
+        s,
+        checkin=CheckIn(
+            user_id=row.user_id,
+            session_id=row.id,
+            phase=answer.phase.value,
+            pain=answer.pain,
+            tingling=answer.tingling.value if answer.tingling else None,
+            next_day=answer.next_day.value if answer.next_day else None,
+            action=decision.action.value,
+            reason=decision.reason.value,
+            level_before=level,
+            level_after=new_level,
+            created_at=at,
+        ),
+    )
+    if plan is None:
+        return new_level
+    if _setback(decision):
+        # A level up offered after earlier good sessions no longer stands after a setback.
+        plan.offer_up_pending = False
+    await plan_q.change_level(s, plan=plan, level=new_level, reason=decision.reason.value, at=at)
+    return new_level
+
+
+def _setback(decision: Decision) -> bool:
+    return decision.level_change is LevelChange.DOWN or decision.action in {
+        Action.PAUSE_PLAN,
+        Action.URGENT_CARE,
+    }
+
+
+async def _level_after(
+    s: Any, row: ExerciseSession, decision: Decision, *, level: int, top: int
+) -> int:
+    # One session steps the level down once: a rise during it, again after it, and a worse
+    # next morning are one flare-up, and "the next session one level lower" is one level.
+    if decision.level_change is LevelChange.DOWN and await _dropped_earlier(s, row):
+        return level
+    return progress.apply(level, decision.level_change, top_level=top)
+
+
+async def _dropped_earlier(s: Any, row: ExerciseSession) -> bool:
+    result = await s.execute(
+        select(col(CheckIn.id))
+        .where(
+            col(CheckIn.session_id) == row.id, col(CheckIn.level_after) < col(CheckIn.level_before)
+        )
+        .limit(1)
+    )
+    return result.scalar_one_or_none() is not None
 
 
 async def _carry_on(
@@ -192,27 +287,12 @@ async def _carry_on(
     decision: Decision,
     note: str,
 ) -> Outgoing:
-    steps = steps_of(rt, row)
-    mid_step = row.remaining_seconds is not None
     if decision.action is Action.STOP_STEP:
         row.nerve_off = True
-        if mid_step:
-            step = steps[row.step_index]
-            await session_q.record_step(
-                s,
-                row=row,
-                number=step.number,
-                step_id=step.step_id,
-                side=step.side,
-                status="stopped",
-                seconds=step.seconds - (row.remaining_seconds or 0),
-                at=now,
-            )
-            row.step_index += 1
-            row.remaining_seconds = None
+        await _close_step(rt, s, row, now)
         await skip_nerve_steps(rt, s, row, now)
         note = f"{note} {texts.SKIPPING_NERVE}"
-    elif mid_step:
+    elif row.remaining_seconds is not None:
         row.state = "paused"
         out = resume_out(rt, row, now)
         out.text = f"{texts.CONTINUE_EASY} {note}".strip() + "\n\n" + out.text
@@ -221,6 +301,25 @@ async def _carry_on(
     out = next_or_after(rt, row, user, now, previous=None)
     out.text = (note.strip() + "\n\n" + out.text) if note.strip() else out.text
     return out
+
+
+async def _close_step(rt: Runtime, s: Any, row: ExerciseSession, now: datetime) -> None:
+    """Record the step that "It hurts" interrupted as stopped, with the time it was held."""
+    if row.remaining_seconds is None:
+        return
+    step = steps_of(rt, row)[row.step_index]
+    await session_q.record_step(
+        s,
+        row=row,
+        number=step.number,
+        step_id=step.step_id,
+        side=step.side,
+        status="stopped",
+        seconds=max(0.0, step.seconds - row.remaining_seconds),
+        at=now,
+    )
+    row.step_index += 1
+    row.remaining_seconds = None
 
 
 async def _end(
@@ -240,26 +339,34 @@ async def _end(
             row, state="done", reason=decision.reason.value if paused else row.stop_reason, at=now
         )
     else:
-        if phase is Phase.DURING and answer_pain is not None:
-            row.pain_after = answer_pain
+        if phase is Phase.DURING:
+            await _close_step(rt, s, row, now)
+            if answer_pain is not None:
+                row.pain_after = answer_pain
         session_q.finish(row, state="stopped", reason=decision.reason.value, at=now)
     if plan is not None and decision.action is Action.PAUSE_PLAN:
+        # One reason for any pain pause: /now and /resume ask for the "cleared" answer on it.
         plan_q.set_status(plan, status="paused", reason="severe_pain", at=now)
         plan_q.schedule_next(plan, now=now)
         rt.metrics.inc("plans_paused_for_pain")
     summary = await _summary(rt, s, row, plan, now)
-    markup = None
-    if decision.level_change is LevelChange.OFFER_UP and plan is not None:
-        top = rt.catalog.get(row.routine_id).top_level
-        if plan.level < top:
-            plan.offer_up_pending = True
-            note = texts.EXPLAIN["good_streak"].format(up=plan.level + 1, top=top)
-            markup = keyboards.offer_up(row.id or 0, plan.level + 1)
-        else:
-            note = ""
-    text = summary + (f"\n\n{note}" if note else "")
+    note, markup = _offer(rt, row, plan, decision, note)
     rt.metrics.inc("sessions_finished")
-    return Outgoing(text, markup)
+    return Outgoing(summary + (f"\n\n{note}" if note else ""), markup)
+
+
+def _offer(
+    rt: Runtime, row: ExerciseSession, plan: Plan | None, decision: Decision, note: str
+) -> tuple[str, Any]:
+    """The note under the summary, and the level-up buttons when a level up is offered."""
+    if decision.level_change is not LevelChange.OFFER_UP or plan is None:
+        return note, None
+    top = rt.catalog.get(row.routine_id).top_level
+    if not progress.should_offer_up(decision, plan.level, top):
+        return "", None
+    plan.offer_up_pending = True
+    text = texts.EXPLAIN["good_streak"].format(up=plan.level + 1, top=top)
+    return text, keyboards.offer_up(row.id or 0, plan.level + 1)
 
 
 def _explain(
@@ -285,13 +392,8 @@ def _explain(
 
 async def _worse_earlier(s: Any, row: ExerciseSession) -> bool:
     result = await s.execute(
-        select(CheckIn.id)
-        .where(
-            CheckIn.session_id == row.id,
-            CheckIn.reason.in_(
-                ("new_tingling", "pain_rise_mild", "pain_rise_sharp", "severe_pain")
-            ),  # type: ignore[union-attr]
-        )
+        select(col(CheckIn.id))
+        .where(col(CheckIn.session_id) == row.id, col(CheckIn.reason).in_(SETBACKS))
         .limit(1)
     )
     return result.scalar_one_or_none() is not None
@@ -301,7 +403,11 @@ async def _summary(
     rt: Runtime, s: Any, row: ExerciseSession, plan: Plan | None, now: datetime
 ) -> str:
     statuses = (
-        (await s.execute(select(SessionStep.status).where(SessionStep.session_id == row.id)))
+        (
+            await s.execute(
+                select(col(SessionStep.status)).where(col(SessionStep.session_id) == row.id)
+            )
+        )
         .scalars()
         .all()
     )
@@ -333,6 +439,9 @@ async def on_offer_up(ctx: Ctx, cb: Callback) -> None:
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
+        if plan is not None:
+            # Two quick taps on "Step up" must not step up twice (see _locked_session).
+            await s.refresh(plan, with_for_update=True)
         row = (
             None
             if session_id is None
@@ -361,7 +470,7 @@ async def on_next_day(ctx: Ctx, cb: Callback) -> None:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
-        row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
+        row = await _locked_session(s, session_id=session_id, user_id=ctx.user_id)
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if (
             row is None
@@ -373,28 +482,7 @@ async def on_next_day(ctx: Ctx, cb: Callback) -> None:
         history = await session_q.history(s, user_id=ctx.user_id, before_id=None)
         decision = decide(answer, baseline_pain=None, history=history, level=plan.level)
         top = ctx.rt.catalog.get(plan.routine_id).top_level
-        new_level = progress.apply(plan.level, decision.level_change, top_level=top)
-        await session_q.add_checkin(
-            s,
-            checkin=CheckIn(
-                user_id=ctx.user_id,
-                session_id=row.id,
-                phase="next_day",
-                next_day=choice,
-                action=decision.action.value,
-                reason=decision.reason.value,
-                level_before=plan.level,
-                level_after=new_level,
-                created_at=now,
-            ),
-        )
-        text = texts.NEXT_DAY_THANKS
-        if new_level != plan.level:
-            await plan_q.change_level(
-                s, plan=plan, level=new_level, reason=decision.reason.value, at=now
-            )
-            text += " " + texts.EXPLAIN["next_day_worse"].format(
-                level_text=texts.GENTLER.format(level=new_level, top=top)
-            )
+        new_level = await _record(s, row, plan, answer, decision, level=plan.level, top=top, at=now)
+        note = _explain(decision, row, answer, new_level, top)
     await ctx.answer(texts.NEXT_DAY_THANKS)
-    await ctx.send(text)
+    await ctx.send(f"{texts.NEXT_DAY_THANKS} {note}".strip())

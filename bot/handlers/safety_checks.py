@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -9,7 +12,9 @@ from bot import keyboards, texts
 from bot.callbacks import Callback
 from bot.handlers import onboarding
 from bot.routing import Ctx, button
-from storage.models import CheckIn
+from routines.safety import CheckIn as Answer
+from routines.safety import Phase, decide
+from storage.models import CheckIn, Plan, User
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
 from storage.queries import users as user_q
@@ -35,24 +40,53 @@ async def on_answer(ctx: Ctx, cb: Callback) -> None:
         if origin == "onb" and user.dialog != "onb:screen":
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
-        s.add(
-            CheckIn(user_id=user.id, phase=ORIGINS[origin], red_flag=answer == "y", created_at=now)
-        )
-        user.screened_at = now
         plan = await plan_q.get_plan(s, user_id=user.id)
+        _record(s, user, plan, origin=origin, red_flag=answer == "y", now=now)
+        user.screened_at = now
         if answer == "y":
-            user.red_flag_at = now
-            user_q.set_dialog(user, dialog=None, draft={})
-            if plan is not None:
-                plan_q.set_status(plan, status="paused", reason="red_flag", at=now)
-                plan_q.schedule_next(plan, now=now)
-            await session_q.end_open_sessions(s, user_id=user.id, reason="red_flag", at=now)
-            ctx.rt.metrics.inc("red_flags")
-            await ctx.show(texts.URGENT_CARE)
+            await _urgent(ctx, s, user, plan, now)
             return
         if plan is not None:
             plan.redflag_checked_at = now
         if origin == "onb":
             await onboarding.after_screen(ctx, user)
+        elif user.red_flag_at is not None:
+            # An earlier "yes" still stands until a professional has cleared the person.
+            await ctx.show(texts.RED_FLAG_CLEAR_STILL_PAUSED)
         else:
             await ctx.show(texts.RED_FLAG_CLEAR)
+
+
+def _record(
+    s: Any, user: User, plan: Plan | None, *, origin: str, red_flag: bool, now: datetime
+) -> None:
+    """Store the answer with the safety rules' decision, like every other check-in."""
+    level = plan.level if plan else None
+    # Before a plan exists there is no level; the red-flag rule does not read it anyway.
+    answer = Answer(Phase.BEFORE, red_flag=red_flag)
+    decision = decide(answer, baseline_pain=None, history=(), level=level or 1)
+    s.add(
+        CheckIn(
+            user_id=user.id,
+            phase=ORIGINS[origin],
+            red_flag=red_flag,
+            action=decision.action.value,
+            reason=decision.reason.value,
+            level_before=level,
+            level_after=level,
+            created_at=now,
+        )
+    )
+
+
+async def _urgent(ctx: Ctx, s: Any, user: User, plan: Plan | None, now: datetime) -> None:
+    """Urgent care, not stretching: pause the plan, end any session, withdraw a level up."""
+    user.red_flag_at = now
+    user_q.set_dialog(user, dialog=None, draft={})
+    if plan is not None:
+        plan_q.set_status(plan, status="paused", reason="red_flag", at=now)
+        plan_q.schedule_next(plan, now=now)
+        plan.offer_up_pending = False
+    await session_q.end_open_sessions(s, user_id=user.id, reason="red_flag", at=now)
+    ctx.rt.metrics.inc("red_flags")
+    await ctx.show(texts.URGENT_CARE)

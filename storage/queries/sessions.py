@@ -18,7 +18,8 @@ async def get_owned(
     session: AsyncSession, *, session_id: int, user_id: int
 ) -> ExerciseSession | None:
     """The session, only if it belongs to this person: buttons carry ids that may be forged."""
-    row = await session.get(ExerciseSession, session_id)
+    # Locked, so a tap and a timer on another instance take turns on the same session.
+    row = await session.get(ExerciseSession, session_id, with_for_update=True)
     return row if row is not None and row.user_id == user_id else None
 
 
@@ -35,6 +36,15 @@ async def get_open(session: AsyncSession, *, user_id: int) -> ExerciseSession | 
 async def list_running(session: AsyncSession) -> Sequence[ExerciseSession]:
     result = await session.execute(
         select(ExerciseSession).where(ExerciseSession.state.in_(("holding", "paused", "during")))  # type: ignore[attr-defined]
+    )
+    return result.scalars().all()
+
+
+async def overdue_holds(session: AsyncSession, *, before: datetime) -> Sequence[ExerciseSession]:
+    result = await session.execute(
+        select(ExerciseSession)
+        .where(ExerciseSession.state == "holding", ExerciseSession.hold_ends_at < before)  # type: ignore[operator]
+        .limit(500)
     )
     return result.scalars().all()
 
