@@ -17,7 +17,7 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.
 _pg_state: dict[str, str | None] = {}
 
 
-async def _postgres_unreachable() -> str | None:
+async def postgres_unreachable() -> str | None:
     if "reason" not in _pg_state:
         probe = Database(PG_URL, connect_args={"timeout": 3})
         try:
@@ -40,7 +40,7 @@ async def database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Da
         yield db
         await db.dispose()
         return
-    reason = await _postgres_unreachable()
+    reason = await postgres_unreachable()
     if reason:
         pytest.skip(reason)
     schema = f"t_{uuid.uuid4().hex[:12]}"

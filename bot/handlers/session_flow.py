@@ -122,8 +122,12 @@ async def _resume(
 def resume_out(rt: Runtime, row: ExerciseSession, now: datetime) -> Outgoing:
     step = steps_of(rt, row)[row.step_index]
     if row.state == "holding":
+        # Re-arm the timer here too: the instance that ran it may be gone. The row's version
+        # makes a second timer for the same step harmless.
         remaining = left(rt, row, now)
-        return step_card(rt, row, cards.remaining(min(remaining, step.seconds)))
+        out = step_card(rt, row, cards.remaining(min(remaining, step.seconds)))
+        out.tick = (row.id or 0, row.version, max(0.0, remaining) * rt.settings.timer_scale)
+        return out
     remaining = row.remaining_seconds if row.remaining_seconds is not None else step.seconds
     delay = begin_hold(rt, row, now, seconds=remaining, ready=False)
     out = step_card(rt, row, cards.remaining(remaining))

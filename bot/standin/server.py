@@ -127,6 +127,8 @@ class StandIn(FakeTelegram):
             self.failed.append(Failure(name, params, error.code, error.description))
             raise
         self.calls.append(Call(name, params))
+        # Waiters may be watching for any call (an answered button), not only messages.
+        self._signal.fire()
         return result
 
     def _validate(self, method: str, raw: dict[str, Any], *, implemented: bool) -> None:

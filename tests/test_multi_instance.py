@@ -1,0 +1,193 @@
+"""Two bot processes in webhook mode on one PostgreSQL database, behind one stand-in that
+spreads updates between them, as a load balancer would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from bot.standin import StandIn
+from storage.engine import Database
+from storage.migrate import upgrade
+from storage.models import Delivery, ExerciseSession, Plan, User
+from tests.conftest import PG_URL, postgres_unreachable
+from tests.flows import onboard
+from tests.harness import free_port
+from tests.standin_fixtures import TOKEN
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "multi-secret"
+
+
+@pytest.fixture
+async def pg_database() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, so two processes can share it by URL alone."""
+    reason = await postgres_unreachable()
+    if reason:
+        pytest.skip(reason)
+    name = f"sc_multi_{uuid.uuid4().hex[:10]}"
+    admin = Database(PG_URL, isolation_level="AUTOCOMMIT")
+    async with admin.engine.connect() as conn:
+        await conn.execute(text(f"CREATE DATABASE {name}"))
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        async with admin.engine.connect() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        await admin.dispose()
+
+
+async def _start(
+    standin: StandIn, url: str, port: int, tmp_path: Path
+) -> asyncio.subprocess.Process:
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))
+        },
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": standin.base_url,
+        "DATABASE_URL": url,
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+        "WEBHOOK_SECRET": SECRET,
+        "TIMER_SCALE": "0.02",
+        "GET_READY_SECONDS": "1",
+        "DISPATCH_INTERVAL_SECONDS": "0.5",
+        "RATE_LIMIT_PER_SECOND": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    log = (tmp_path / f"bot-{port}.log").open("w")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stdout=log, stderr=log
+    )
+
+
+async def _healthy(port: int) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as client, asyncio.timeout(30):
+        while True:
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+
+
+async def test_two_instances_share_the_work_and_survive_a_kill(
+    standin: StandIn, pg_database: str, tmp_path: Path
+) -> None:
+    ports = [free_port(), free_port()]
+    processes = [await _start(standin, pg_database, port, tmp_path) for port in ports]
+    try:
+        await asyncio.gather(*(_healthy(port) for port in ports))
+        standin.webhook_targets = [f"http://127.0.0.1:{port}/telegram" for port in ports]
+
+        # Onboarding and a session whose taps alternate between the two instances.
+        ann = standin.user(6001, first_name="Ann")
+        await onboard(ann)
+        await ann.send("/now")
+        await ann.wait_for("Before we start")
+        await ann.press("2")
+        await ann.wait_for("tingling")
+        await ann.press("None")
+        await ann.wait_for("Step 1 of")
+
+        # One instance dies mid-session; the person carries on through the other.
+        processes[0].send_signal(signal.SIGKILL)
+        await processes[0].wait()
+        standin.webhook_targets = [f"http://127.0.0.1:{ports[1]}/telegram"]
+        await ann.send("/now")
+        offer = await ann.wait_for("session in progress", timeout=10)
+        await ann.press("▶ Resume", message_id=offer.message_id)
+        last = await ann.wait_for("last stretch", timeout=30)
+        await ann.press("2", message_id=last.message_id)
+        await ann.wait_for("Session finished", timeout=10)
+
+        # Reminders due for many people go out once each, from the surviving instance
+        # and a restarted one claiming side by side.
+        processes[0] = await _start(standin, pg_database, ports[0], tmp_path)
+        await _healthy(ports[0])
+        people = await _seed_due_plans(pg_database, 300)
+        async with asyncio.timeout(60):
+            while sum(_reminders(standin, people).values()) < len(people):  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(2)
+        assert set(_reminders(standin, people).values()) == {1}
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(process.wait(), 30)
+    db = Database(pg_database)
+    async with db.session() as s:
+        sent = (await s.execute(select(Delivery).where(Delivery.status == "sent"))).scalars().all()
+        session = (
+            await s.execute(select(ExerciseSession).where(ExerciseSession.user_id == 6001))
+        ).scalar_one()
+    await db.dispose()
+    assert len(sent) == 300 and session.state == "done"
+    for port in ports:
+        assert "Traceback" not in (tmp_path / f"bot-{port}.log").read_text()
+
+
+async def _seed_due_plans(url: str, count: int) -> list[int]:
+    db = Database(url)
+    await upgrade(db.engine)
+    now = datetime.now(UTC)
+    ids = list(range(700_000, 700_000 + count))
+    async with db.session() as s:
+        await s.execute(
+            insert(User),
+            [
+                {"id": i, "chat_id": i, "first_name": "P", "draft": "{}", "created_at": now}
+                for i in ids
+            ],
+        )
+        await s.execute(
+            insert(Plan),
+            [
+                {
+                    "user_id": i,
+                    "routine_id": "gentle_sciatica_set",
+                    "level": 1,
+                    "side": "left",
+                    "days": "0,1,2,3,4,5,6",
+                    "time_local": "07:00",
+                    "tz": "UTC",
+                    "status": "active",
+                    "next_due_at": now - timedelta(minutes=1),
+                    "offer_up_pending": False,
+                    "created_at": now,
+                    "updated_at": now,
+                    "redflag_checked_at": now,
+                }
+                for i in ids
+            ],
+        )
+    await db.dispose()
+    return ids
+
+
+def _reminders(standin: StandIn, people: list[int]) -> dict[int, int]:
+    wanted = set(people)
+    counts = dict.fromkeys(people, 0)
+    for method, params in standin.calls:
+        if method == "sendMessage" and params.get("chat_id") in wanted:
+            counts[params["chat_id"]] += 1
+    return counts
