@@ -27,7 +27,11 @@ async def _user_with_plan(db: Database, user_id: int = 1) -> None:
         plan = await plan_q.save_plan(
             s,
             user_id=user_id,
-            values={"routine_id": "r", "side": "left", "days": "0,2", "time_local": "07:30", "tz": "Europe/Berlin"},
+            routine_id="r",
+            side="left",
+            days="0,2",
+            time_local="07:30",
+            tz="Europe/Berlin",
             at=NOW,
         )
         plan_q.schedule_next(plan, now=NOW)
@@ -56,7 +60,9 @@ async def test_models_and_migrations_agree(database: Database) -> None:
         assert await conn.run_sync(diff) == []
 
 
-async def test_timestamps_come_back_aware_utc_and_naive_ones_are_refused(database: Database) -> None:
+async def test_timestamps_come_back_aware_utc_and_naive_ones_are_refused(
+    database: Database,
+) -> None:
     await _user_with_plan(database)
     async with database.session() as s:
         plan = (await s.execute(select(Plan))).scalar_one()
@@ -74,7 +80,11 @@ async def test_one_delivery_per_occurrence_key(database: Database) -> None:
         s.add(Delivery(plan_id=plan.id, occurrence_key="1:2026-03-30", due_at=NOW, status="sent"))
     with pytest.raises(IntegrityError):
         async with database.session() as s:
-            s.add(Delivery(plan_id=plan.id, occurrence_key="1:2026-03-30", due_at=NOW, status="claimed"))
+            s.add(
+                Delivery(
+                    plan_id=plan.id, occurrence_key="1:2026-03-30", due_at=NOW, status="claimed"
+                )
+            )
 
 
 async def test_deleting_a_person_leaves_other_people_alone(database: Database) -> None:

@@ -261,16 +261,18 @@ async def _ask(ctx: Ctx, user: User, step: str, draft: dict[str, Any]) -> None:
 async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
     now = ctx.rt.clock.now()
     previous = await plan_q.get_plan(s, user_id=user.id)
-    values: dict[str, object] = {
-        "routine_id": draft["routine"],
-        "side": draft["side"],
-        "days": plan_q.format_days(draft["days"]),
-        "time_local": draft["time"],
-        "tz": draft["tz"],
-    }
+    plan = await plan_q.save_plan(
+        s,
+        user_id=user.id,
+        routine_id=draft["routine"],
+        side=draft["side"],
+        days=plan_q.format_days(draft["days"]),
+        time_local=draft["time"],
+        tz=draft["tz"],
+        at=now,
+    )
     if previous is None or previous.status == "stopped":
-        values.update(status="active", status_reason=None, paused_until=None)
-    plan = await plan_q.save_plan(s, user_id=user.id, values=values, at=now)
+        plan_q.set_status(plan, status="active", reason=None, at=now)
     if previous is not None and previous.routine_id != plan.routine_id:
         await plan_q.change_level(s, plan=plan, level=1, reason="routine_changed", at=now)
     plan_q.schedule_next(plan, now=now)

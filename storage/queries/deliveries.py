@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from routines.cadence import local_date, occurrence_key
-from storage.models import Delivery, Plan
+from storage.models import CheckIn, Delivery, ExerciseSession, Plan, User
+
+# A session that got past its check-ins counts as stretching that day.
+_NOT_STARTED = ("before_pain", "before_tingle")
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,8 @@ class Due:
     plan_id: int
     user_id: int
     routine_id: str
+    level: int
+    side: str
     tz: str
     due_at: datetime
     key: str
@@ -34,11 +41,13 @@ class Due:
         return local_date(self.due_at, self.tz).isoformat()
 
 
-def _due(now: datetime) -> object:
+def _due(now: datetime) -> ColumnElement[bool]:
     return and_(
-        Plan.status == "active",
-        or_(Plan.next_due_at <= now, Plan.snooze_due_at <= now),  # type: ignore[operator]
-        or_(Plan.lease_until.is_(None), Plan.lease_until < now),  # type: ignore[union-attr, operator]
+        col(Plan.status) == "active",
+        or_(col(Plan.next_due_at) <= now, col(Plan.snooze_due_at) <= now),
+        or_(col(Plan.lease_until).is_(None), col(Plan.lease_until) < now),
+        # A pause for some days keeps the plan active; a snooze from before it must wait too.
+        or_(col(Plan.paused_until).is_(None), col(Plan.paused_until) <= now),
     )
 
 
@@ -47,57 +56,118 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: time
 
     PostgreSQL skips rows another instance holds; SQLite's engine begins with BEGIN IMMEDIATE,
     so the UPDATE … RETURNING below is already the only writer."""
-    candidates = select(Plan.id).where(_due(now)).order_by(Plan.next_due_at).limit(limit)  # type: ignore[arg-type]
-    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+    candidates = select(col(Plan.id)).where(_due(now)).order_by(col(Plan.next_due_at)).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
-    ids = select(candidates.subquery().c.id)
     result = await session.execute(
         update(Plan)
-        .where(Plan.id.in_(ids))  # type: ignore[union-attr]
+        .where(col(Plan.id).in_(select(candidates.subquery().c.id)))
         .values(lease_until=now + lease)
         .returning(
-            Plan.id,
-            Plan.user_id,
-            Plan.routine_id,
-            Plan.tz,
-            Plan.next_due_at,
-            Plan.snooze_due_at,
-            Plan.redflag_checked_at,
-            Plan.created_at,
-            Plan.days,
-            Plan.time_local,
+            col(Plan.id),
+            col(Plan.user_id),
+            col(Plan.routine_id),
+            col(Plan.level),
+            col(Plan.side),
+            col(Plan.tz),
+            col(Plan.next_due_at),
+            col(Plan.snooze_due_at),
+            col(Plan.redflag_checked_at),
+            col(Plan.created_at),
+            col(Plan.days),
+            col(Plan.time_local),
         )
         .execution_options(synchronize_session=False)
     )
     return [_to_due(row, now) for row in result.all()]
 
 
-def _to_due(row: Sequence[object], now: datetime) -> Due:
-    plan_id, user_id, routine_id, tz, next_due, snooze, checked, created, days, at = row
-    snoozed = snooze is not None and snooze <= now  # type: ignore[operator]
-    due = snooze if snoozed else next_due
-    assert isinstance(due, datetime)
-    key = f"{plan_id}:s:{int(due.timestamp())}" if snoozed else occurrence_key(plan_id, due, tz)  # type: ignore[arg-type]
+def _to_due(row: Row[*tuple[Any, ...]], now: datetime) -> Due:
+    # A due snooze goes first; the regular occurrence, if also due, follows on the next claim.
+    snoozed = row.snooze_due_at is not None and row.snooze_due_at <= now
+    due: datetime = row.snooze_due_at if snoozed else row.next_due_at
+    key = f"{row.id}:s:{int(due.timestamp())}" if snoozed else occurrence_key(row.id, due, row.tz)
     return Due(
-        plan_id=plan_id,
-        user_id=user_id,
-        routine_id=routine_id,
-        tz=tz,  # type: ignore[arg-type]
+        plan_id=row.id,
+        user_id=row.user_id,
+        routine_id=row.routine_id,
+        level=row.level,
+        side=row.side,
+        tz=row.tz,
         due_at=due,
         key=key,
         snooze=snoozed,
-        redflag_checked_at=checked,
-        created_at=created,  # type: ignore[arg-type]
-        days=days,
-        time_local=at,  # type: ignore[arg-type]
+        redflag_checked_at=row.redflag_checked_at,
+        created_at=row.created_at,
+        days=row.days,
+        time_local=row.time_local,
     )
 
 
 async def existing(session: AsyncSession, *, keys: Sequence[str]) -> dict[str, Delivery]:
     if not keys:
         return {}
-    result = await session.execute(select(Delivery).where(Delivery.occurrence_key.in_(keys)))  # type: ignore[attr-defined]
+    result = await session.execute(select(Delivery).where(col(Delivery.occurrence_key).in_(keys)))
     return {row.occurrence_key: row for row in result.scalars()}
+
+
+async def insert_all(session: AsyncSession, *, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Bulk INSERT of delivery rows; returns their ids by occurrence key."""
+    if not rows:
+        return {}
+    statement = insert(Delivery).returning(col(Delivery.id), col(Delivery.occurrence_key))
+    result = await session.execute(statement, rows)
+    return {key: delivery_id for delivery_id, key in result.all() if delivery_id is not None}
+
+
+async def chat_ids(session: AsyncSession, *, user_ids: Iterable[int]) -> dict[int, int]:
+    result = await session.execute(
+        select(col(User.id), col(User.chat_id)).where(col(User.id).in_(list(user_ids)))
+    )
+    return dict(result.all())
+
+
+async def stretched_on(session: AsyncSession, *, dues: Sequence[Due]) -> set[tuple[int, str]]:
+    """(user id, local date) pairs among `dues` on which a session already ran."""
+    result = await session.execute(
+        select(col(ExerciseSession.user_id), col(ExerciseSession.local_date)).where(
+            col(ExerciseSession.user_id).in_({d.user_id for d in dues}),
+            col(ExerciseSession.local_date).in_({d.local_date for d in dues}),
+            col(ExerciseSession.state).not_in(_NOT_STARTED),
+        )
+    )
+    return set(result.all())
+
+
+async def next_day_pending(session: AsyncSession, *, user_ids: Iterable[int]) -> dict[int, int]:
+    """Per person, the latest finished session if nobody has yet said how the next day went."""
+    latest = await session.execute(
+        select(col(ExerciseSession.user_id), func.max(col(ExerciseSession.id)))
+        .where(
+            col(ExerciseSession.user_id).in_(list(user_ids)), col(ExerciseSession.state) == "done"
+        )
+        .group_by(col(ExerciseSession.user_id))
+    )
+    last = {uid: sid for uid, sid in latest.all() if sid is not None}
+    if not last:
+        return {}
+    rated = await session.execute(
+        select(col(CheckIn.session_id)).where(
+            col(CheckIn.session_id).in_(last.values()), col(CheckIn.phase) == "next_day"
+        )
+    )
+    answered = set(rated.scalars())
+    return {uid: sid for uid, sid in last.items() if sid not in answered}
+
+
+async def update_by_id(
+    session: AsyncSession, *, deliveries: list[dict[str, Any]], plans: list[dict[str, Any]]
+) -> None:
+    """Bulk UPDATE by primary key; each dict holds "id" and the columns to set."""
+    if deliveries:
+        await session.execute(update(Delivery), deliveries)
+    if plans:
+        await session.execute(update(Plan), plans)
 
 
 async def get_owned(session: AsyncSession, *, delivery_id: int, user_id: int) -> Delivery | None:

@@ -6,26 +6,42 @@ from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from routines.cadence import next_occurrence
 from storage.models import LevelChange, Plan
 
 
 async def get_plan(session: AsyncSession, *, user_id: int) -> Plan | None:
-    result = await session.execute(select(Plan).where(Plan.user_id == user_id))
+    result = await session.execute(select(Plan).where(col(Plan.user_id) == user_id))
     return result.scalar_one_or_none()
 
 
 async def save_plan(
-    session: AsyncSession, *, user_id: int, values: dict[str, object], at: datetime
+    session: AsyncSession,
+    *,
+    user_id: int,
+    routine_id: str,
+    side: str,
+    days: str,
+    time_local: str,
+    tz: str,
+    at: datetime,
 ) -> Plan:
+    """Create or update the person's one plan; the schedule is recomputed by the caller."""
     plan = await get_plan(session, user_id=user_id)
     if plan is None:
-        plan = Plan(user_id=user_id, created_at=at, **values)  # type: ignore[arg-type]
-    else:
-        for key, value in values.items():
-            setattr(plan, key, value)
-    plan.updated_at = at
+        plan = Plan(
+            user_id=user_id,
+            routine_id=routine_id,
+            side=side,
+            days=days,
+            time_local=time_local,
+            tz=tz,
+            created_at=at,
+        )
+    plan.routine_id, plan.side, plan.days = routine_id, side, days
+    plan.time_local, plan.tz, plan.updated_at = time_local, tz, at
     session.add(plan)
     await session.flush()
     return plan
@@ -46,9 +62,10 @@ async def change_level(
 ) -> LevelChange | None:
     if level == plan.level:
         return None
+    assert plan.id is not None, "a saved plan has an id"
     change = LevelChange(
         user_id=plan.user_id,
-        plan_id=plan.id,  # type: ignore[arg-type]
+        plan_id=plan.id,
         level_before=plan.level,
         level_after=level,
         reason=reason,

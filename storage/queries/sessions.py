@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from routines.safety import NextDay, SessionRecord
 from storage.models import CheckIn, ExerciseSession, SessionStep
@@ -26,8 +27,8 @@ async def get_owned(
 async def get_open(session: AsyncSession, *, user_id: int) -> ExerciseSession | None:
     result = await session.execute(
         select(ExerciseSession)
-        .where(ExerciseSession.user_id == user_id, ExerciseSession.state.in_(OPEN_STATES))  # type: ignore[attr-defined]
-        .order_by(ExerciseSession.id.desc())  # type: ignore[union-attr]
+        .where(col(ExerciseSession.user_id) == user_id, col(ExerciseSession.state).in_(OPEN_STATES))
+        .order_by(col(ExerciseSession.id).desc())
         .limit(1)
     )
     return result.scalar_one_or_none()
@@ -35,7 +36,9 @@ async def get_open(session: AsyncSession, *, user_id: int) -> ExerciseSession | 
 
 async def list_running(session: AsyncSession) -> Sequence[ExerciseSession]:
     result = await session.execute(
-        select(ExerciseSession).where(ExerciseSession.state.in_(("holding", "paused", "during")))  # type: ignore[attr-defined]
+        select(ExerciseSession).where(
+            col(ExerciseSession.state).in_(("holding", "paused", "during"))
+        )
     )
     return result.scalars().all()
 
@@ -43,7 +46,7 @@ async def list_running(session: AsyncSession) -> Sequence[ExerciseSession]:
 async def overdue_holds(session: AsyncSession, *, before: datetime) -> Sequence[ExerciseSession]:
     result = await session.execute(
         select(ExerciseSession)
-        .where(ExerciseSession.state == "holding", ExerciseSession.hold_ends_at < before)  # type: ignore[operator]
+        .where(col(ExerciseSession.state) == "holding", col(ExerciseSession.hold_ends_at) < before)
         .limit(500)
     )
     return result.scalars().all()
@@ -54,8 +57,8 @@ async def end_open_sessions(
 ) -> None:
     result = await session.execute(
         select(ExerciseSession).where(
-            ExerciseSession.user_id == user_id,
-            ExerciseSession.state.in_(OPEN_STATES),  # type: ignore[attr-defined]
+            col(ExerciseSession.user_id) == user_id,
+            col(ExerciseSession.state).in_(OPEN_STATES),
         )
     )
     for row in result.scalars():
@@ -81,13 +84,16 @@ async def record_step(
     seconds: float,
     at: datetime,
 ) -> None:
+    assert row.id is not None, "a saved session has an id"
     existing = await session.execute(
-        select(SessionStep).where(SessionStep.session_id == row.id, SessionStep.number == number)
+        select(SessionStep).where(
+            col(SessionStep.session_id) == row.id, col(SessionStep.number) == number
+        )
     )
     if existing.scalar_one_or_none() is None:
         session.add(
             SessionStep(
-                session_id=row.id,  # type: ignore[arg-type]
+                session_id=row.id,
                 number=number,
                 step_id=step_id,
                 side=side,
@@ -108,21 +114,19 @@ async def history(
 ) -> list[SessionRecord]:
     """Finished sessions as the safety rules read them, most recent last."""
     query = select(ExerciseSession).where(
-        ExerciseSession.user_id == user_id,
-        ExerciseSession.state.in_(("done", "stopped")),  # type: ignore[attr-defined]
+        col(ExerciseSession.user_id) == user_id,
+        col(ExerciseSession.state).in_(("done", "stopped")),
     )
     if before_id is not None:
-        query = query.where(ExerciseSession.id < before_id)  # type: ignore[operator]
+        query = query.where(col(ExerciseSession.id) < before_id)
     rows = (
-        (await session.execute(query.order_by(ExerciseSession.id.desc()).limit(limit)))
+        (await session.execute(query.order_by(col(ExerciseSession.id).desc()).limit(limit)))
         .scalars()
         .all()
-    )  # type: ignore[union-attr]
+    )
     ids = [row.id for row in rows]
     checks = (
-        (
-            await session.execute(select(CheckIn).where(CheckIn.session_id.in_(ids)))  # type: ignore[union-attr]
-        )
+        (await session.execute(select(CheckIn).where(col(CheckIn.session_id).in_(ids))))
         .scalars()
         .all()
     )
@@ -146,9 +150,9 @@ async def count_since(session: AsyncSession, *, user_id: int, since: datetime) -
         select(func.count())
         .select_from(ExerciseSession)
         .where(
-            ExerciseSession.user_id == user_id,
-            ExerciseSession.state == "done",
-            ExerciseSession.started_at >= since,  # type: ignore[operator]
+            col(ExerciseSession.user_id) == user_id,
+            col(ExerciseSession.state) == "done",
+            col(ExerciseSession.started_at) >= since,
         )
     )
     return int(result.scalar_one())
@@ -156,10 +160,10 @@ async def count_since(session: AsyncSession, *, user_id: int, since: datetime) -
 
 async def done_dates(session: AsyncSession, *, user_id: int, limit: int = 400) -> list[str]:
     result = await session.execute(
-        select(ExerciseSession.local_date)
-        .where(ExerciseSession.user_id == user_id, ExerciseSession.state == "done")
+        select(col(ExerciseSession.local_date))
+        .where(col(ExerciseSession.user_id) == user_id, col(ExerciseSession.state) == "done")
         .distinct()
-        .order_by(ExerciseSession.local_date.desc())  # type: ignore[attr-defined]
+        .order_by(col(ExerciseSession.local_date).desc())
         .limit(limit)
     )
     return list(result.scalars())
@@ -167,11 +171,11 @@ async def done_dates(session: AsyncSession, *, user_id: int, limit: int = 400) -
 
 async def ran_on(session: AsyncSession, *, user_id: int, local_date: str) -> bool:
     result = await session.execute(
-        select(ExerciseSession.id)
+        select(col(ExerciseSession.id))
         .where(
-            ExerciseSession.user_id == user_id,
-            ExerciseSession.local_date == local_date,
-            ExerciseSession.state.not_in(("before_pain", "before_tingle")),  # type: ignore[attr-defined]
+            col(ExerciseSession.user_id) == user_id,
+            col(ExerciseSession.local_date) == local_date,
+            col(ExerciseSession.state).not_in(("before_pain", "before_tingle")),
         )
         .limit(1)
     )
@@ -182,14 +186,16 @@ async def last_without_next_day(session: AsyncSession, *, user_id: int) -> Exerc
     """The latest finished session, if nobody has yet said how the back was the day after."""
     result = await session.execute(
         select(ExerciseSession)
-        .where(ExerciseSession.user_id == user_id, ExerciseSession.state == "done")
-        .order_by(ExerciseSession.id.desc())  # type: ignore[union-attr]
+        .where(col(ExerciseSession.user_id) == user_id, col(ExerciseSession.state) == "done")
+        .order_by(col(ExerciseSession.id).desc())
         .limit(1)
     )
     row = result.scalar_one_or_none()
     if row is None:
         return None
     answered = await session.execute(
-        select(CheckIn.id).where(CheckIn.session_id == row.id, CheckIn.phase == "next_day").limit(1)
+        select(col(CheckIn.id))
+        .where(col(CheckIn.session_id) == row.id, col(CheckIn.phase) == "next_day")
+        .limit(1)
     )
     return None if answered.scalar_one_or_none() is not None else row

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.models import (
     CheckIn,
@@ -64,12 +65,12 @@ async def record_consent(session: AsyncSession, *, user: User, at: datetime) -> 
 
 async def delete_user_everywhere(session: AsyncSession, *, user_id: int) -> None:
     """Erase every row of the person, explicitly, so it does not depend on cascades."""
-    session_ids = select(ExerciseSession.id).where(ExerciseSession.user_id == user_id)
-    plan_ids = select(Plan.id).where(Plan.user_id == user_id)
-    await session.execute(delete(SessionStep).where(SessionStep.session_id.in_(session_ids)))  # type: ignore[attr-defined]
-    await session.execute(delete(CheckIn).where(CheckIn.user_id == user_id))  # type: ignore[arg-type]
-    await session.execute(delete(ExerciseSession).where(ExerciseSession.user_id == user_id))  # type: ignore[arg-type]
-    await session.execute(delete(Delivery).where(Delivery.plan_id.in_(plan_ids)))  # type: ignore[attr-defined]
-    await session.execute(delete(LevelChange).where(LevelChange.user_id == user_id))  # type: ignore[arg-type]
-    await session.execute(delete(Plan).where(Plan.user_id == user_id))  # type: ignore[arg-type]
-    await session.execute(delete(User).where(User.id == user_id))  # type: ignore[arg-type]
+    session_ids = select(col(ExerciseSession.id)).where(col(ExerciseSession.user_id) == user_id)
+    plan_ids = select(col(Plan.id)).where(col(Plan.user_id) == user_id)
+    await session.execute(delete(SessionStep).where(col(SessionStep.session_id).in_(session_ids)))
+    await session.execute(delete(CheckIn).where(col(CheckIn.user_id) == user_id))
+    await session.execute(delete(ExerciseSession).where(col(ExerciseSession.user_id) == user_id))
+    await session.execute(delete(Delivery).where(col(Delivery.plan_id).in_(plan_ids)))
+    await session.execute(delete(LevelChange).where(col(LevelChange.user_id) == user_id))
+    await session.execute(delete(Plan).where(col(Plan.user_id) == user_id))
+    await session.execute(delete(User).where(col(User.id) == user_id))
