@@ -18,7 +18,7 @@ from matplotlib.dates import WeekdayLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
+from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullFormatter
 
 from bot import texts
 
@@ -31,6 +31,7 @@ MARK_COLOUR, PAUSE_COLOUR = "#444444", "#BBBBBB"
 # Text this big stays readable after Telegram shrinks the photo to a phone's width.
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE = 26, 21, 19
 MONDAY = 0
+MIN_PAUSE = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class ProgressChart:
     start: datetime
     weeks: list[int]  # sessions done in each week from `start`
     planned: int  # sessions a week in the plan
+    plan_since: datetime  # the Monday of the week the plan was set up
     pains: list[PainPoint]
     levels: list[LevelMark]
     pauses: list[Span]
@@ -82,8 +84,8 @@ def render(chart: ProgressChart) -> bytes:
     fig.suptitle(texts.CHART_TITLE, fontsize=TITLE_SIZE, fontweight="bold", y=0.975)
     _pains(pain_ax, chart)
     _weeks(week_ax, chart)
-    for ax in (pain_ax, week_ax):
-        _marks(ax, chart)
+    _marks(pain_ax, chart, labelled=True)
+    _marks(week_ax, chart, labelled=False)
     _dates(week_ax, chart)
     _legend(fig)
     out = io.BytesIO()
@@ -98,7 +100,8 @@ def _pains(ax: Axes, chart: ProgressChart) -> None:
         (AFTER_COLOUR, "s", 9, [(p.at, p.after) for p in chart.pains if p.after is not None]),
     ):
         if values:
-            ax.plot(*zip(*values, strict=True), color=colour, marker=marker, lw=3, ms=size)
+            xs, ys = zip(*values, strict=True)
+            ax.plot([_x(at) for at in xs], ys, color=colour, marker=marker, lw=3, ms=size)
     ax.set_ylim(-0.5, 10.5)
     ax.set_yticks(range(0, 11, 2))
     ax.set_ylabel(texts.CHART_PAIN_AXIS, fontsize=LABEL_SIZE)
@@ -110,27 +113,36 @@ def _weeks(ax: Axes, chart: ProgressChart) -> None:
     # Counts inside the bars, so none collides with the plan line; an empty week says nothing.
     labels = [str(n) if n else "" for n in chart.weeks]
     ax.bar_label(bars, labels, label_type="center", color="white", fontsize=LABEL_SIZE)
-    ax.axhline(chart.planned, color=BEFORE_COLOUR, lw=4, ls="--", zorder=3)
+    # No target before the person had a plan: those weeks were not missed.
+    since = _x(max(chart.start, chart.plan_since))
+    ax.hlines(chart.planned, since, _x(chart.end), color=BEFORE_COLOUR, lw=4, ls="--", zorder=3)
     ax.set_ylim(0, max([chart.planned, *chart.weeks]) + 1)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(texts.CHART_WEEK_AXIS, fontsize=LABEL_SIZE)
     _style(ax)
 
 
-def _middles(chart: ProgressChart) -> list[datetime]:
-    return [chart.start + timedelta(weeks=n, days=3.5) for n in range(len(chart.weeks))]
+def _middles(chart: ProgressChart) -> list[float]:
+    return [_x(chart.start + timedelta(weeks=n, days=3.5)) for n in range(len(chart.weeks))]
 
 
-def _marks(ax: Axes, chart: ProgressChart) -> None:
+def _x(moment: datetime) -> float:
+    """Matplotlib's day number for an aware instant; it keeps the instant, not the zone."""
+    return float(date2num(moment))  # type: ignore[no-untyped-call]
+
+
+def _marks(ax: Axes, chart: ProgressChart, *, labelled: bool) -> None:
     for span in chart.pauses:
-        ax.axvspan(span.start, span.end, color=PAUSE_COLOUR, alpha=0.5, lw=0, zorder=0)
+        # A pause of minutes would be a hairline at some 15 px a day; show at least half a day.
+        end = max(span.end, span.start + MIN_PAUSE)
+        ax.axvspan(_x(span.start), _x(end), color=PAUSE_COLOUR, alpha=0.5, lw=0, zorder=0)
     for mark in chart.levels:
-        ax.axvline(mark.at, color=MARK_COLOUR, lw=3, ls=":", zorder=4)
-    if ax.get_subplotspec().is_first_row():
+        ax.axvline(_x(mark.at), color=MARK_COLOUR, lw=3, ls=":", zorder=4)
+    if labelled:
         for mark in chart.levels:
             ax.annotate(
                 texts.chart_level(mark.before, mark.after),
-                (mark.at, 1.0),
+                (_x(mark.at), 1.0),
                 xycoords=("data", "axes fraction"),
                 xytext=(-4, -6),
                 textcoords="offset points",
@@ -145,10 +157,10 @@ def _marks(ax: Axes, chart: ProgressChart) -> None:
 
 def _dates(ax: Axes, chart: ProgressChart) -> None:
     """Ticks on Mondays in the person's zone; each week's date stands under its bar."""
-    ax.set_xlim(chart.start, chart.end)
-    ax.xaxis.set_major_locator(WeekdayLocator(byweekday=MONDAY, tz=chart.tz))
+    ax.set_xlim(_x(chart.start), _x(chart.end))
+    ax.xaxis.set_major_locator(WeekdayLocator(byweekday=MONDAY, tz=chart.tz))  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(NullFormatter())
-    ax.xaxis.set_minor_locator(FixedLocator(date2num(_middles(chart))))
+    ax.xaxis.set_minor_locator(FixedLocator(_middles(chart)))
     mondays = [_day(chart.start + timedelta(weeks=n)) for n in range(len(chart.weeks))]
     ax.xaxis.set_minor_formatter(FixedFormatter(mondays))
     ax.tick_params(axis="x", which="minor", length=0, labelsize=TICK_SIZE)

@@ -13,6 +13,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -25,7 +26,6 @@ from bot import keyboards, texts
 from bot.runtime import KEY, Runtime
 from routines.cadence import next_occurrence
 from routines.plan import build_session
-from storage.models import Delivery
 from storage.queries import deliveries as delivery_q
 from storage.queries import plans as plan_q
 from storage.queries.deliveries import Due
@@ -37,7 +37,7 @@ REDFLAG_EVERY = timedelta(weeks=4)
 SEND_ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
 # Without a limiter: enough sends in flight to keep a local Bot API server busy.
-CONCURRENCY = 64
+CONCURRENCY = 8
 # With the limiter: reminders queued in it at most this many seconds' worth of budget, so a
 # running session's next message does not wait behind a long fan-out.
 LIMITER_QUEUE_SECONDS = 0.2
@@ -118,40 +118,47 @@ async def dispatch_once(rt: Runtime, bot: Bot) -> int:
 
 
 async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], now: datetime) -> list[Outgoing]:
-    """Settle what needs no message (missed, suppressed, already done) in the claim's own
+    """Settle what needs no message (missed, suppressed, settled before) in the claim's own
     transaction, and give each of the rest a claimed delivery row and its message."""
     known = await delivery_q.existing(s, keys=[d.key for d in dues])
     stretched = await delivery_q.stretched_on(s, dues=dues)
     grace = timedelta(seconds=rt.settings.reminder_grace_seconds)
     plans: list[dict[str, Any]] = []
-    fresh: list[tuple[Due, Delivery]] = []
+    fresh: list[dict[str, Any]] = []
+    claimed: list[Due] = []
     for due in dues:
         row = known.get(due.key)
         if row is not None and row.status != "claimed":
-            rt.metrics.inc("reminders_already_settled")
-            plans.append(_advance(due, now))
-            continue
-        status = _decide(due, now, grace, stretched)
-        if row is None:
-            row = Delivery(
-                plan_id=due.plan_id,
-                occurrence_key=due.key,
-                due_at=due.due_at,
-                status=status,
-                created_at=now,
-            )
-            s.add(row)
-        row.status = status
-        if row.status == "claimed":
-            row.attempts += 1
-            fresh.append((due, row))
+            status = "already_settled"  # e.g. the time moved to later on a day already reminded
         else:
-            rt.metrics.inc(f"reminders_{row.status}")
+            status = _decide(due, now, grace, stretched)
+            if row is None:
+                fresh.append(_new_row(due, status, now))
+            else:  # claimed before by a run that crashed or gave up: try again
+                row.status, row.attempts = status, row.attempts + (status == "claimed")
+        if status == "claimed":
+            claimed.append(due)
+        else:
+            rt.metrics.inc(f"reminders_{status}")
             plans.append(_advance(due, now))
-    await s.flush()
-    outgoing = await _messages(rt, s, fresh, now, plans)
-    await delivery_q.update_by_id(s, deliveries=[], plans=plans)
+    ids = {key: row.id or 0 for key, row in known.items()}
+    ids |= await delivery_q.insert_all(s, rows=fresh)
+    outgoing, failed = await _messages(rt, s, claimed, ids, now)
+    plans += [_advance(item.due, now) for item in failed]
+    deliveries = [{"id": f.delivery_id, "status": "failed", "error": f.text} for f in failed]
+    await delivery_q.update_by_id(s, deliveries=deliveries, plans=plans)
     return outgoing
+
+
+def _new_row(due: Due, status: str, now: datetime) -> dict[str, Any]:
+    return {
+        "plan_id": due.plan_id,
+        "occurrence_key": due.key,
+        "due_at": due.due_at,
+        "status": status,
+        "attempts": int(status == "claimed"),
+        "created_at": now,
+    }
 
 
 def _decide(due: Due, now: datetime, grace: timedelta, stretched: set[tuple[int, str]]) -> str:
@@ -163,27 +170,25 @@ def _decide(due: Due, now: datetime, grace: timedelta, stretched: set[tuple[int,
 
 
 async def _messages(
-    rt: Runtime,
-    s: AsyncSession,
-    fresh: list[tuple[Due, Delivery]],
-    now: datetime,
-    plans: list[dict[str, Any]],
-) -> list[Outgoing]:
-    """Build each message; one that cannot be built fails alone (plans gets its advance)."""
-    user_ids = {due.user_id for due, _ in fresh}
+    rt: Runtime, s: AsyncSession, claimed: list[Due], ids: dict[str, int], now: datetime
+) -> tuple[list[Outgoing], list[Outgoing]]:
+    """Each reminder's message; one that cannot be built is returned as failed (its text
+    holds the error) and does not hold up the rest."""
+    user_ids = {due.user_id for due in claimed}
     chats = await delivery_q.chat_ids(s, user_ids=user_ids)
     pending = await delivery_q.next_day_pending(s, user_ids=user_ids)
     outgoing: list[Outgoing] = []
-    for due, row in fresh:
+    failed: list[Outgoing] = []
+    for due in claimed:
+        delivery_id = ids[due.key]
         try:
-            text, markup = _message(rt, due, row.id or 0, pending.get(due.user_id), now)
-            outgoing.append(Outgoing(due, row.id or 0, chats[due.user_id], text, markup))
-        except Exception as exc:  # e.g. a routine gone from the catalog: must not block the rest
+            text, markup = _message(rt, due, delivery_id, pending.get(due.user_id), now)
+            outgoing.append(Outgoing(due, delivery_id, chats[due.user_id], text, markup))
+        except Exception as exc:  # e.g. a routine gone from the catalog
             log.exception("reminder for plan %s could not be built", due.plan_id)
-            row.status, row.error = "failed", repr(exc)[:128]
             rt.metrics.inc("reminders_failed")
-            plans.append(_advance(due, now))
-    return outgoing
+            failed.append(Outgoing(due, delivery_id, 0, repr(exc)[:128], InlineKeyboardMarkup([])))
+    return outgoing, failed
 
 
 def _message(
@@ -212,16 +217,18 @@ def _minutes(rt: Runtime, due: Due) -> int:
 async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], now: datetime) -> None:
     sender = _Sender(rt, bot)
     recorder = _Recorder(rt, now)
+    queue = iter(outgoing)
 
-    async def one(item: Outgoing) -> None:
-        try:
-            result = await sender.send(item)
-        except Exception as exc:  # whatever it was, the lease lets a later tick try again
-            log.exception("sending the reminder for plan %s failed", item.due.plan_id)
-            result = Result("retry", error=repr(exc)[:128])
-        await recorder.add(item, result)
+    async def worker() -> None:
+        for item in queue:
+            try:
+                result = await sender.send(item)
+            except Exception as exc:  # whatever it was, the lease lets a later tick try again
+                log.exception("sending the reminder for plan %s failed", item.due.plan_id)
+                result = Result("retry", error=repr(exc)[:128])
+            await recorder.add(item, result)
 
-    await asyncio.gather(*(one(item) for item in outgoing))
+    await asyncio.gather(*(worker() for _ in range(_concurrency(rt))))
     await recorder.flush()
 
 
@@ -233,36 +240,34 @@ class _Sender:
         self.rt = rt
         self.bot = bot
         self.loop = asyncio.get_running_loop()
-        self.semaphore = asyncio.Semaphore(_concurrency(rt))
         # Give up well before the lease ends, or another instance would send it as well.
         self.deadline = self.loop.time() + rt.settings.delivery_lease_seconds / 2
         self.resume_at = 0.0
 
     async def send(self, item: Outgoing) -> Result:
         failures = 0
-        async with self.semaphore:
-            while True:
-                await asyncio.sleep(max(0.0, min(self.resume_at, self.deadline) - self.loop.time()))
-                if self.loop.time() >= self.deadline:
-                    return Result("retry", error="gave up for now")
-                try:
-                    message = await self.bot.send_message(
-                        item.chat_id, item.text, reply_markup=item.markup
-                    )
-                except RetryAfter as exc:
-                    self._hold_back(exc)
-                except Forbidden as exc:
-                    return Result("blocked", error=exc.message[:128])
-                except BadRequest as exc:  # the request itself is wrong: resending won't help
-                    return Result("failed", error=exc.message[:128])
-                except TelegramError as exc:  # timeouts, 5xx, connection errors
-                    failures += 1
-                    self.rt.metrics.inc(f"bot_api_errors_{type(exc).__name__}")
-                    if failures == SEND_ATTEMPTS:
-                        return Result("retry", error=exc.message[:128])
-                    await asyncio.sleep(BACKOFF_SECONDS * 2**failures)
-                else:
-                    return Result("sent", message.message_id)
+        while True:
+            await asyncio.sleep(max(0.0, min(self.resume_at, self.deadline) - self.loop.time()))
+            if self.loop.time() >= self.deadline:
+                return Result("retry", error="gave up for now")
+            try:
+                message = await self.bot.send_message(
+                    item.chat_id, item.text, reply_markup=item.markup
+                )
+            except RetryAfter as exc:
+                self._hold_back(exc)
+            except Forbidden as exc:
+                return Result("blocked", error=exc.message[:128])
+            except BadRequest as exc:  # the request itself is wrong: resending won't help
+                return Result("failed", error=exc.message[:128])
+            except TelegramError as exc:  # timeouts, 5xx, connection errors
+                failures += 1
+                self.rt.metrics.inc(f"bot_api_errors_{type(exc).__name__}")
+                if failures == SEND_ATTEMPTS:
+                    return Result("retry", error=exc.message[:128])
+                await asyncio.sleep(BACKOFF_SECONDS * 2**failures)
+            else:
+                return Result("sent", message.message_id)
 
     def _hold_back(self, exc: RetryAfter) -> None:
         self.rt.metrics.inc("bot_api_retry_after")
@@ -290,12 +295,12 @@ class _Recorder:
             chunk, self.pending = self.pending, []
             if not chunk:
                 return
-            deliveries, plans = self._rows(chunk, self.rt.clock.now())
+            deliveries, plans = self._rows(chunk, sent_at=self.rt.clock.now())
             async with self.rt.db.session() as s:
                 await delivery_q.update_by_id(s, deliveries=deliveries, plans=plans)
 
     def _rows(
-        self, chunk: list[tuple[Outgoing, Result]], now: datetime
+        self, chunk: list[tuple[Outgoing, Result]], *, sent_at: datetime
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         deliveries: list[dict[str, Any]] = []
         plans: list[dict[str, Any]] = []
@@ -310,11 +315,11 @@ class _Recorder:
                     "status": result.status,
                     "message_id": result.message_id,
                     "error": result.error,
-                    "sent_at": now if result.status == "sent" else None,
+                    "sent_at": sent_at if result.status == "sent" else None,
                 }
             )
             blocked = result.status == "blocked"
-            plans.append(_deactivate(item.due) if blocked else _advance(item.due, now))
+            plans.append(_deactivate(item.due) if blocked else _advance(item.due, self.claimed_at))
         return deliveries, plans
 
 
@@ -333,11 +338,12 @@ def _advance(due: Due, now: datetime) -> dict[str, Any]:
     """The plan's next occurrence after now: after downtime, one catch-up and no more."""
     if due.snooze:
         return {"id": due.plan_id, "snooze_due_at": None, "lease_until": None}
-    hour, minute = (int(p) for p in due.time_local.split(":"))
-    following = next_occurrence(
-        days=plan_q.parse_days(due.days),
-        at=time(hour, minute),
-        tz=due.tz,
-        after=max(now, due.due_at),
-    )
+    following = _following(due.days, due.time_local, due.tz, max(now, due.due_at))
     return {"id": due.plan_id, "next_due_at": following, "lease_until": None}
+
+
+@lru_cache(maxsize=4096)
+def _following(days: str, time_local: str, tz: str, after: datetime) -> datetime | None:
+    # Cached: a batch advances many plans that share days, time and zone from the same `now`.
+    hour, minute = (int(p) for p in time_local.split(":"))
+    return next_occurrence(days=plan_q.parse_days(days), at=time(hour, minute), tz=tz, after=after)

@@ -127,13 +127,17 @@ NO_PLAN = "You don't have a plan yet. Send /start to set one up — it takes a m
 NO_NEXT = "none (no days picked)"
 
 PAUSED = "⏸ Reminders paused{until}. Send /resume to turn them back on."
+SAFETY_PAUSE_STAYS = (
+    "Your plan is already paused for your safety. It stays paused until a professional has "
+    "checked you: then send /resume."
+)
 PAUSE_HOW_LONG = "Pause reminders for how long?"
 PAUSE_CHOICES = {"3": "3 days", "7": "1 week", "14": "2 weeks", "0": "Until I resume"}
 RESUMED = "▶ Reminders are back on. Next one: <b>{next}</b>."
 NOT_PAUSED = "Your reminders are already on. Next one: <b>{next}</b>."
 RESUME_AFTER_RED_FLAG = (
-    "Your plan was paused because of a warning sign. Has a doctor or physiotherapist checked "
-    "you and said it is safe to stretch?"
+    "Your plan was paused for your safety (a warning sign, or pain that was too high). Has a "
+    "doctor or physiotherapist checked you and said it is safe to stretch?"
 )
 CLEARED_YES = "Yes, I've been cleared"
 CLEARED_NOT_YET = "Not yet"
@@ -290,3 +294,91 @@ RED_FLAG_CLEAR_STILL_PAUSED = (
     "Thank you. None of the warning signs now. Your plan stays paused from your earlier answer: "
     "send /resume once a doctor or physiotherapist has checked you."
 )
+
+# /progress, /history, /export and /stats.
+CHART_TITLE = "Your last 8 weeks"
+CHART_PAIN_AXIS = "Pain (0–10)"
+CHART_WEEK_AXIS = "Sessions a week"
+CHART_DATE_AXIS = "Week starting (your time)"
+CHART_BEFORE = "Pain before"
+CHART_AFTER = "Pain after"
+CHART_DONE = "Sessions done"
+CHART_PLAN = "Your plan"
+CHART_PAUSED = "Paused"
+CHART_LEVEL = "Level change"
+
+
+def chart_level(before: int, after: int) -> str:
+    return f"{'↑' if after > before else '↓'} level {after}"
+
+
+PROGRESS_CAPTION = (
+    "<b>Your progress</b> · {routine}\n"
+    "Streak: <b>{streak}</b>\n"
+    "Sessions this month: <b>{month}</b>\n"
+    "Average change in pain per session: <b>{change}</b> (after minus before; below 0 means "
+    "it eased)\n"
+    "Level: <b>{level} of {top}</b>"
+)
+PROGRESS_TOO_FEW = (
+    "📈 Your chart needs at least two sessions from the last 8 weeks (so far: {count}).\n\n"
+    "Once you have them, /progress sends a picture of:\n"
+    "• your pain before and after each session;\n"
+    "• sessions done each week against your plan;\n"
+    "• when your level changed or reminders were paused.\n\n"
+    "/now starts a session."
+)
+
+
+def pain_change(value: float | None) -> str:
+    if value is None:
+        return "—"
+    rounded = round(value, 1)
+    return "0" if rounded == 0 else f"{rounded:+.1f}".replace("-", "−")
+
+
+HISTORY_TITLE = "<b>Your latest sessions</b>, newest first"
+HISTORY_EMPTY = "You haven't finished a session yet. /now starts one."
+HISTORY_ENTRY = "<b>{when}</b> · {routine}\nLevel {level} · {minutes} · pain {before} → {after}"
+HISTORY_MINUTES = "{minutes} min"
+STOP_REASONS = {
+    "user": "Stopped by you",
+    "abandoned": "Left unfinished",
+    "red_flag": "Ended by a warning sign: urgent care advised, reminders paused",
+    "severe_pain": "Pain too high: reminders paused",
+    "pain_rise_sharp": "Pain rose sharply: reminders paused",
+    "new_tingling": "Stopped for new or worse tingling or numbness",
+    "pain_rise_mild": "Pain rose a little",
+    "next_day_worse": "Back felt worse the next day",
+}
+HISTORY_STOPPED = "⏹ {reason}"
+HISTORY_NERVE_OFF = "Nerve stretches left out after tingling or numbness"
+
+
+def stop_reason(code: str) -> str:
+    return STOP_REASONS.get(code) or escape(code.replace("_", " ").capitalize())
+
+
+EXPORT_FILENAME = "stretchcoach-export.csv"
+EXPORT_CAPTION = (
+    "Your data: every session, step, check-in and level change, one per row. The "
+    "<code>record</code> column says which; times are in UTC and in your own zone."
+)
+NO_DATA = "I have nothing stored about you. /start sets up a plan."
+
+STATS = (
+    "<b>Stats</b>\n"
+    "People: {people}\n"
+    "Plans: {active} active, {paused} paused\n\n"
+    "<b>Last 7 days</b>\n"
+    "Sessions: {started} started, {done} done\n"
+    "Adherence: {done_days} of {planned_days} planned days ({rate})\n\n"
+    "<b>Last 30 days</b>\n"
+    "Stops: {stops}\n"
+    "Regressions: {regressions}\n"
+    "Red flags: {red_flags}"
+)
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"

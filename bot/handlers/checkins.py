@@ -109,7 +109,7 @@ async def _on_pain(
 
 
 def _pauses_plan(answer: Answer, row: ExerciseSession) -> bool:
-    # The emergency rules read neither history nor level, so none is passed.
+    # The emergency rules do not read the history, so none is passed.
     decision = decide(answer, baseline_pain=row.pain_before, history=(), level=row.level)
     return decision.action is Action.PAUSE_PLAN
 

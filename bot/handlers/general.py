@@ -11,6 +11,7 @@ from bot import texts
 from bot.callbacks import unpack
 from bot.handlers import onboarding
 from bot.routing import BUTTONS, DIALOGS, Ctx, split_dialog
+from storage.queries import sessions as session_q
 from storage.queries import users as user_q
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         name, args = split_dialog(user.dialog if user else None)
+        running = user is not None and await session_q.get_open(s, user_id=ctx.user_id)
     handler = DIALOGS.get(name)
     if handler is not None:
         await handler(ctx, message.text.strip()[:200], args)
+    elif running:
+        await ctx.send(texts.IN_SESSION)
     else:
         await ctx.send(texts.hint_for(name, has_user=user is not None))
 

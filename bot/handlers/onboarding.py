@@ -271,7 +271,9 @@ async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
         tz=draft["tz"],
         at=now,
     )
-    if previous is None or previous.status == "stopped":
+    if user.red_flag_at is not None:
+        plan_q.set_status(plan, status="paused", reason="red_flag", at=now)
+    elif previous is None or previous.status == "stopped":
         plan_q.set_status(plan, status="active", reason=None, at=now)
     if previous is not None and previous.routine_id != plan.routine_id:
         await plan_q.change_level(s, plan=plan, level=1, reason="routine_changed", at=now)

@@ -50,6 +50,9 @@ async def _pause(ctx: Ctx, days: int) -> None:
         if plan is None or plan.status == "stopped":
             await ctx.send(texts.NO_PLAN)
             return
+        if plan_q.safety_paused(plan):
+            await ctx.send(texts.SAFETY_PAUSE_STAYS)
+            return
         if days:
             plan_q.set_status(
                 plan, status="active", reason=None, at=now, until=now + timedelta(days=days)
@@ -71,7 +74,7 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if plan is None or user is None:
             await ctx.send(texts.NO_PLAN)
             return
-        if user.red_flag_at is not None or plan.status_reason in {"red_flag", "severe_pain"}:
+        if user.red_flag_at is not None or plan_q.safety_paused(plan):
             await ctx.send(texts.RESUME_AFTER_RED_FLAG, keyboards.cleared())
             return
     await resume_plan(ctx)

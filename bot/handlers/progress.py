@@ -31,7 +31,6 @@ from storage.queries import users as user_q
 
 CHART_WEEKS = 8
 HISTORY_LENGTH = 10
-CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption, after entities are parsed
 STATS_WEEK, STATS_MONTH = 7, 30
 
 
@@ -70,10 +69,8 @@ async def _gather(s: AsyncSession, plan: Plan, now: datetime) -> Progress:
     changes = await reports.level_changes(s, user_id=plan.user_id, since=start)
     paused_at = await reports.pause_times(s, user_id=plan.user_id, since=start)
     done_days = await session_q.done_dates(s, user_id=plan.user_id)
-    month = await reports.count_done_since(
-        s,
-        user_id=plan.user_id,
-        since=_midnight(today.replace(day=1), tz),
+    month = await session_q.count_since(
+        s, user_id=plan.user_id, since=_midnight(today.replace(day=1), tz)
     )
     days = plan_q.parse_days(plan.days)
     chart = charts.ProgressChart(
@@ -81,9 +78,10 @@ async def _gather(s: AsyncSession, plan: Plan, now: datetime) -> Progress:
         start=start,
         weeks=_per_week(finished, first),
         planned=len(days),
+        plan_since=_midnight(adherence.week_start(local(plan.created_at, plan.tz).date()), tz),
         pains=[charts.PainPoint(r.started_at, r.pain_before, r.pain_after) for r in finished],
         levels=[charts.LevelMark(c.created_at, c.level_before, c.level_after) for c in changes],
-        pauses=_pauses(paused_at, finished, plan, now),
+        pauses=_pauses(paused_at, finished, plan, start + timedelta(weeks=CHART_WEEKS)),
     )
     done = {date.fromisoformat(d) for d in done_days}
     return Progress(chart, adherence.streak(done, days=days, today=today), month)
@@ -104,28 +102,28 @@ def _per_week(finished: Sequence[ExerciseSession], first: date) -> list[int]:
 
 
 def _pauses(
-    paused_at: list[datetime], finished: Sequence[ExerciseSession], plan: Plan, now: datetime
+    paused_at: list[datetime], finished: Sequence[ExerciseSession], plan: Plan, end: datetime
 ) -> list[charts.Span]:
-    """When reminders were off, as far as the rows tell.
+    """When reminders were off, as far as the rows tell; a pause still on runs to `end`.
 
     A pause that a check-in caused lasts until the next session (or until the plan was last
     changed, which is when it was resumed). The plan's own state adds the current pause,
     or the last /pause with a number of days. Overlaps are merged so they shade once."""
     starts = [row.started_at for row in finished]
     spans = [
-        charts.Span(at, next((t for t in starts if t > at), _resumed(plan, at, now)))
+        charts.Span(at, next((t for t in starts if t > at), _resumed(plan, at, end)))
         for at in paused_at
     ]
-    if plan.status == "paused":
-        spans.append(charts.Span(plan.updated_at, now))
+    if plan.status != "active":  # paused, stopped, or blocked: no reminders either way
+        spans.append(charts.Span(plan.updated_at, end))
     elif plan.paused_until is not None and plan.paused_until > plan.updated_at:
         spans.append(charts.Span(plan.updated_at, plan.paused_until))
     return _merged(spans)
 
 
-def _resumed(plan: Plan, paused: datetime, now: datetime) -> datetime:
-    still_paused = plan.status == "paused"
-    return now if still_paused or plan.updated_at <= paused else plan.updated_at
+def _resumed(plan: Plan, paused: datetime, end: datetime) -> datetime:
+    still_off = plan.status != "active"
+    return end if still_off or plan.updated_at <= paused else plan.updated_at
 
 
 def _merged(spans: list[charts.Span]) -> list[charts.Span]:
@@ -145,7 +143,9 @@ def _caption(ctx: Ctx, plan: Plan, progress: Progress) -> str:
         if p.before is not None and p.after is not None
     ]
     top, title = _routine(ctx, plan.routine_id)
-    caption = texts.PROGRESS_CAPTION.format(
+    # Within Telegram's 1024 characters: the only free text is a title from our own catalog
+    # (tests/test_e2e_progress.py checks the longest).
+    return texts.PROGRESS_CAPTION.format(
         routine=escape(title),
         streak=progress.streak,
         month=progress.month,
@@ -153,9 +153,6 @@ def _caption(ctx: Ctx, plan: Plan, progress: Progress) -> str:
         level=plan.level,
         top=top,
     )
-    # The only free text is the routine's title, from our own catalog; the check is cheap.
-    assert len(caption) <= CAPTION_LIMIT, "the progress caption outgrew Telegram's limit"
-    return caption
 
 
 def _routine(ctx: Ctx, routine_id: str) -> tuple[int | str, str]:

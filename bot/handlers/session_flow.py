@@ -54,7 +54,7 @@ async def start_session(ctx: Ctx) -> None:
         if user is None or plan is None or plan.status == "stopped":
             await ctx.send(texts.NO_PLAN)
             return
-        if user.red_flag_at is not None or plan.status_reason in {"red_flag", "severe_pain"}:
+        if user.red_flag_at is not None or plan_q.safety_paused(plan):
             await ctx.send(
                 texts.PLAN_PAUSED_FIRST.format(why=texts.RESUME_AFTER_RED_FLAG), keyboards.cleared()
             )

@@ -47,6 +47,14 @@ async def save_plan(
     return plan
 
 
+# Pauses that only a professional's all-clear may lift, never a timer or a new /start.
+SAFETY_REASONS = frozenset({"red_flag", "severe_pain"})
+
+
+def safety_paused(plan: Plan) -> bool:
+    return plan.status == "paused" and plan.status_reason in SAFETY_REASONS
+
+
 def set_status(
     plan: Plan, *, status: str, reason: str | None, at: datetime, until: datetime | None = None
 ) -> None:

@@ -1,0 +1,121 @@
+"""/delete erases every row of the person, in every table, and nobody else's."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Table, func, or_, select, update
+from sqlmodel import SQLModel, col
+
+from bot.clock import Clock
+from bot.dispatcher import dispatch_once
+from bot.runtime import KEY
+from bot.standin import ScriptedUser, StandIn
+from storage.engine import Database
+from storage.models import ExerciseSession, Plan
+from tests.flows import onboard, run_session
+from tests.harness import running_bot
+
+# Tables that hold no row about a person; any other table must say whose rows it holds.
+NOT_PERSONAL = {"processed_update"}
+PERSONAL = {
+    "app_user",
+    "plan",
+    "delivery",
+    "exercise_session",
+    "session_step",
+    "checkin",
+    "level_change",
+}
+
+
+async def _ids(db: Database, model: Any, user_id: int) -> list[int]:
+    async with db.session() as s:
+        return list((await s.execute(select(model.id).where(model.user_id == user_id))).scalars())
+
+
+async def _owners(db: Database, user_id: int) -> dict[str, list[int]]:
+    """The ids that make a row this person's: theirs, their plan's, their sessions'."""
+    return {
+        "app_user.id": [user_id],
+        "plan.id": await _ids(db, Plan, user_id),
+        "exercise_session.id": await _ids(db, ExerciseSession, user_id),
+    }
+
+
+def _conditions(table: Table, owners: dict[str, list[int]]) -> list[Any]:
+    """A condition for every column that can tie a row of `table` to the person."""
+    conditions = []
+    for column in table.columns:
+        targets = {fk.target_fullname for fk in column.foreign_keys}
+        if column.primary_key:
+            targets.add(f"{table.name}.{column.name}")
+        if column.name in {"user_id", "chat_id"}:  # a private chat's id is the user's id
+            targets.add("app_user.id")
+        conditions += [column.in_(owners[t]) for t in targets if t in owners]
+    return conditions
+
+
+async def _counts(db: Database, owners: dict[str, list[int]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    async with db.session() as s:
+        for table in SQLModel.metadata.sorted_tables:
+            conditions = _conditions(table, owners)
+            if conditions:
+                query = select(func.count()).select_from(table).where(or_(*conditions))
+                counts[table.name] = int((await s.execute(query)).scalar_one())
+    return counts
+
+
+async def _use_everything(user: ScriptedUser, db: Database) -> None:
+    """Leave rows behind: a plan, a finished session with its steps and check-ins, a level
+    change and a red-flag answer (reminders and an open session are added by the test)."""
+    await onboard(user)
+    async with db.session() as s:
+        await s.execute(update(Plan).where(col(Plan.user_id) == user.id).values(level=2))
+    await run_session(user, pain_before=2, pain_after=3)  # a mild rise: one level down
+    await user.send("/redflags")
+    await user.wait_for("Do you have any of these right now")
+    await user.press("No, none of these")
+    await user.wait_for("None of the warning signs")
+
+
+async def test_delete_erases_every_row_of_the_person_and_no_one_elses(
+    standin: StandIn, database: Database
+) -> None:
+    clock = Clock()
+    async with running_bot(standin, database, clock=clock) as app:
+        ann, bob = standin.user(5001), standin.user(5002)
+        await _use_everything(ann, database)
+        await _use_everything(bob, database)
+        async with database.session() as s:
+            due = (await s.execute(select(func.min(Plan.next_due_at)))).scalar_one()
+        clock.advance(due + timedelta(minutes=1) - clock.now())
+        await dispatch_once(app.bot_data[KEY], app.bot)  # a delivery row for each plan
+        await ann.send("/now")
+        await ann.wait_for("Before we start")
+        ann_owners, bob_owners = await _owners(database, ann.id), await _owners(database, bob.id)
+        ann_before, bob_before = (
+            await _counts(database, ann_owners),
+            await _counts(database, bob_owners),
+        )
+        await ann.send("/delete")
+        await ann.wait_for("erases everything")
+        await ann.press("Yes, erase everything")
+        await ann.wait_for("Everything about you has been erased")
+        # A button of the erased session still gets a polite answer and brings nothing back.
+        question = next(m for m in ann.messages if "Before we start" in m.display_text)
+        mark = len(standin.calls)
+        await ann.press("3", message_id=question.message_id)
+        await asyncio.sleep(0.3)
+    toasts = [p.get("text") for m, p in standin.calls[mark:] if m == "answerCallbackQuery"]
+    assert toasts == ["That session has ended. /now starts a new one."]
+    tables = {t.name for t in SQLModel.metadata.sorted_tables}
+    assert set(ann_before) == PERSONAL and tables - PERSONAL == NOT_PERSONAL
+    assert all(ann_before[name] > 0 for name in PERSONAL), ann_before
+    assert ann_before["exercise_session"] == 2 and ann_before["delivery"] == 1
+    assert await _counts(database, ann_owners) == dict.fromkeys(PERSONAL, 0)
+    assert await _counts(database, bob_owners) == bob_before
+    assert all(bob_before[name] > 0 for name in PERSONAL), bob_before
