@@ -22,8 +22,9 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullFor
 
 from bot import texts
 
-# A 4:5 portrait image fills a phone screen's width; Telegram keeps 1080 px wide photos.
-WIDTH, HEIGHT, DPI = 1080, 1350, 120
+# Portrait 4:5 fills a phone's width; Telegram shrinks photos to 1280 px on the long side,
+# so this size arrives as drawn.
+WIDTH, HEIGHT, DPI = 1024, 1280, 120
 # Two colours only, from the Okabe-Ito palette, which reads for colour-blind people too.
 BEFORE_COLOUR, AFTER_COLOUR = "#E69F00", "#0072B2"
 # Marks (pauses, level changes) are grey so that they do not count as a third colour.

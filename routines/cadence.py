@@ -3,19 +3,15 @@
 A plan fires on some days of the week at a local wall-clock time in the person's zone. The
 result is always an aware UTC datetime; `plan.next_due_at` stores it.
 
-DST, as measured against APScheduler 3.11's CronTrigger (see tests/test_cadence.py):
+The next occurrence is found day by day on the local calendar with zoneinfo, not with
+APScheduler's CronTrigger: CronTrigger 3.11 skips the first local midnight after a DST
+change (from 2023-03-11 in New York, a daily 00:00 trigger jumps from the 12th to the
+14th; tests/test_cadence.py pins this). DST rules, each tested:
 
-* Spring forward: for a wall time inside the gap (02:30 in New York on the spring day),
-  CronTrigger returns that non-existent wall time with the old offset, which is the
-  instant one gap later (03:30 EDT). That is what we want, and we keep it. But when asked
-  from a moment between the jump and the shifted time (03:10 EDT), it skips to the next
-  day, so the search starts a day back (see `next_occurrence`).
-* Fall back: CronTrigger fires at both instants of an ambiguous wall time (01:30 EDT and
-  01:30 EST). We map every wall time to its first instant (fold=0), so the repeat lands on
-  an instant already past and the search moves on to the next day: one reminder per local
-  date.
-* CronTrigger's `now` is inclusive; callers want strictly after, so we ask from one
-  microsecond later.
+* Spring forward: a wall time inside the gap (02:30 in New York on the spring day) fires at
+  the instant one gap later (03:30 EDT), as CronTrigger would.
+* Fall back: an ambiguous wall time maps to its first instant (fold=0), so a local date
+  gets one reminder, not two.
 """
 
 import re
@@ -23,8 +19,6 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
-
-from apscheduler.triggers.cron import CronTrigger
 
 # Real-world offsets run from UTC-12:00 (Baker Island) to UTC+14:00 (Kiribati).
 MIN_OFFSET = timedelta(hours=-12)
@@ -36,8 +30,6 @@ _FIXED_OFFSET = re.compile(r"UTC(?P<sign>[+-])(?P<hours>\d{2}):(?P<minutes>[0-5]
 # Listed by zoneinfo but not a place: "localtime" is whatever the host is set to, and
 # "Factory" is tzdata's placeholder with no offset of its own.
 _NOT_PLACES = frozenset({"localtime", "Factory"})
-
-_ONE_TICK = timedelta(microseconds=1)
 
 
 def format_offset(offset: timedelta) -> str:
@@ -94,22 +86,18 @@ def next_occurrence(
         return None
     if not all(0 <= day <= 6 for day in days):
         raise ValueError(f"days must be within 0..6, got {sorted(days)}")
-    trigger = CronTrigger(
-        day_of_week=",".join(str(day) for day in sorted(days)),
-        hour=at.hour,
-        minute=at.minute,
-        second=at.second,
-        timezone=zone(tz),
-    )
-    # A day back: the shifted instant of a spring-forward wall time comes after that wall
-    # time, so today's occurrence can still be ahead even though its wall time has passed.
-    cursor = after.astimezone(UTC) - timedelta(days=1)
-    while True:
-        wall: datetime = trigger.get_next_fire_time(None, cursor)
-        due = _first_instant(wall)
-        if due > after:
-            return due
-        cursor = wall.astimezone(UTC) + _ONE_TICK
+    local_zone = zone(tz)
+    wall_time = at.replace(tzinfo=None)
+    # From the day before: a spring-forward wall time's instant comes after the wall time, so
+    # yesterday's local date can still be ahead of `after`.
+    first = after.astimezone(local_zone).date() - timedelta(days=1)
+    for offset in range(9):
+        day = first + timedelta(days=offset)
+        if day.weekday() in days:
+            due = _first_instant(datetime.combine(day, wall_time, tzinfo=local_zone))
+            if due > after:
+                return due
+    raise AssertionError("a week of days always holds one of the chosen weekdays")
 
 
 def local_date(due: datetime, tz: str) -> date:

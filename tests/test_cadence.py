@@ -270,3 +270,13 @@ def test_each_chosen_local_date_fires_once_at_its_wall_time(
     for earlier, later in pairwise(chain):
         skipped = (earlier + timedelta(days=n) for n in range(1, (later - earlier).days))
         assert not any(day.weekday() in days for day in skipped)
+
+
+def test_crontrigger_still_skips_a_midnight_after_dst_which_is_why_cadence_avoids_it() -> None:
+    """APScheduler 3.11's CronTrigger jumps from 12 to 14 March 2023 for a daily 00:00 in
+    New York. If an upgrade fixes it, this fails, and cadence may use CronTrigger again."""
+    trigger = CronTrigger(hour=0, minute=0, timezone=ZoneInfo("America/New_York"))
+    after_sunday = datetime(2023, 3, 12, 5, 0, 1, tzinfo=UTC)
+    assert trigger.get_next_fire_time(None, after_sunday).day == 14
+    monday = next_occurrence(days={0}, at=time(0, 0), tz="America/New_York", after=after_sunday)
+    assert monday == datetime(2023, 3, 13, 4, 0, tzinfo=UTC)

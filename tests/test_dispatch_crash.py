@@ -1,0 +1,83 @@
+"""A dispatcher process killed with SIGKILL in the middle of a fan-out, then restarted."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.settings import Settings
+from bot.standin import StandIn
+from storage.engine import Database
+from storage.migrate import upgrade
+from storage.models import Delivery, Plan
+from tests.dispatch_child import seed_due_plans
+
+ROOT = Path(__file__).resolve().parents[1]
+PLANS = 3000
+KILL_AFTER = 1234  # mid-batch
+BATCH = 100  # tests/dispatch_child.py claims this many at a time
+
+
+async def start_child(db_url: str, base_url: str, *extra: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.dispatch_child", db_url, base_url, *extra,
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+def reminders(standin: StandIn) -> Counter[int]:
+    return Counter(c.params["chat_id"] for c in standin.calls if c.method == "sendMessage")
+
+
+async def claimed_chats(db: Database) -> set[int]:
+    """Chats whose delivery was claimed but not yet recorded: the ones in flight."""
+    async with db.session() as s:
+        rows = await s.execute(
+            select(Plan.user_id)
+            .join(Delivery, Delivery.plan_id == Plan.id)  # type: ignore[arg-type]
+            .where(Delivery.status == "claimed")
+        )
+        return set(rows.scalars())
+
+
+async def test_sigkill_mid_fan_out_loses_nothing(standin: StandIn, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/crash.db"
+    db = Database(url)
+    await upgrade(db.engine)
+    ids = await seed_due_plans(db, count=PLANS, due_at=datetime.now(UTC) - timedelta(minutes=1))
+
+    child = await start_child(url, standin.base_url)
+    async with asyncio.timeout(15):
+        await standin.wait_until(lambda: standin.count("sendMessage") >= KILL_AFTER)
+    child.send_signal(signal.SIGKILL)
+    await child.wait()
+    assert child.returncode == -signal.SIGKILL
+    at_kill = reminders(standin)
+    in_flight = await claimed_chats(db)
+    assert KILL_AFTER <= len(at_kill) < PLANS, "killed too late to test anything"
+    assert in_flight, "the kill came between batches; nothing was in flight"
+
+    # The restart comes after the dead instance's lease has run out.
+    lease = Settings.model_fields["delivery_lease_seconds"].default
+    child = await start_child(url, standin.base_url, "--advance", str(lease + 1))
+    async with asyncio.timeout(20):
+        out, err = await child.communicate()
+    assert child.returncode == 0, err.decode()[-2000:]
+    assert b"drained" in out
+
+    counts = reminders(standin)
+    twice = {chat for chat, n in counts.items() if n > 1}
+    assert set(counts) == set(ids), "a reminder was lost"
+    assert max(counts.values()) <= 2
+    assert twice <= in_flight, "repeated a reminder that was not in flight"
+    assert len(twice) <= BATCH
+    async with db.session() as s:
+        statuses = Counter((await s.execute(select(Delivery.status))).scalars())
+    assert statuses == {"sent": PLANS}
+    await db.dispose()

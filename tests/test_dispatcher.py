@@ -1,0 +1,457 @@
+"""The reminder dispatcher through the stand-in: on time, once, and through Bot API faults."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, text, update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.callbacks import pack
+from bot.dispatcher import dispatch_once, dispatch_tick
+from bot.runtime import KEY, Runtime
+from bot.standin import StandIn
+from bot.texts import STALE_BUTTON
+from routines.model import default_catalog
+from routines.plan import build_session
+from storage.engine import Database
+from storage.migrate import upgrade
+from storage.models import Delivery, ExerciseSession, Plan
+from tests.conftest import PG_URL, postgres_unreachable
+from tests.dispatch_child import ROUTINE, seed_due_plans
+from tests.flows import onboard
+from tests.harness import bot_settings, running_bot
+
+REMINDER = "Time for your stretches"
+BUTTONS = ["▶ Start now", "⏰ Snooze 30 min", "Skip today"]
+
+
+def runtime(app: Application) -> Runtime:  # type: ignore[type-arg]
+    rt: Runtime = app.bot_data[KEY]
+    return rt
+
+
+@asynccontextmanager
+async def dispatcher(
+    standin: StandIn, db: Database, **overrides: Any
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """The real Application's bot and runtime, without polling or a scheduler: the test ticks."""
+    app = build_application(bot_settings(standin, db, **overrides), db=db)
+    async with app.bot:
+        yield app
+
+
+async def seed(app: Application, count: int, *, ago: timedelta = timedelta(minutes=1)) -> list[int]:  # type: ignore[type-arg]
+    rt = runtime(app)
+    return await seed_due_plans(rt.db, count=count, due_at=rt.clock.now() - ago)
+
+
+def sends(standin: StandIn) -> Counter[int]:
+    """Successful sendMessage calls per chat."""
+    return Counter(c.params["chat_id"] for c in standin.calls if c.method == "sendMessage")
+
+
+async def deliveries(db: Database) -> list[Delivery]:
+    async with db.session() as s:
+        return list((await s.execute(select(Delivery).order_by(Delivery.id))).scalars())
+
+
+async def plan_of(db: Database, user_id: int) -> Plan:
+    async with db.session() as s:
+        return (await s.execute(select(Plan).where(Plan.user_id == user_id))).scalar_one()
+
+
+async def set_plans(db: Database, user_ids: list[int], **values: Any) -> None:
+    async with db.session() as s:
+        await s.execute(update(Plan).where(Plan.user_id.in_(user_ids)).values(**values))  # type: ignore[attr-defined]
+
+
+async def move_to_due(app: Application, db: Database, user_id: int) -> Plan:  # type: ignore[type-arg]
+    """Moves the bot's clock one minute past the plan's next reminder."""
+    plan = await plan_of(db, user_id)
+    assert plan.next_due_at is not None
+    rt = runtime(app)
+    rt.clock.advance(plan.next_due_at + timedelta(minutes=1) - rt.clock.now())
+    return plan
+
+
+# --- on time, once, with the right words and buttons -----------------------------------------
+
+
+async def test_a_due_plan_gets_exactly_one_reminder(standin: StandIn, database: Database) -> None:
+    async with running_bot(standin, database) as app:
+        ann = standin.user(4001)
+        await onboard(ann, zone="Asia/Kolkata")
+        plan = await move_to_due(app, database, ann.id)
+        rt = runtime(app)
+        assert await dispatch_once(rt, app.bot) == 1
+        reminder = await ann.wait_for(REMINDER)
+        assert await dispatch_once(rt, app.bot) == 0
+    routine = default_catalog().get(plan.routine_id)
+    minutes = build_session(routine, plan.level, plan.side).minutes  # type: ignore[arg-type]
+    assert routine.title in reminder.text and f"about {minutes} min" in reminder.text
+    assert [b["text"] for b in reminder.buttons] == BUTTONS
+    assert sum(REMINDER in m.text for m in ann.chat.events if m.text) == 1
+    [row] = await deliveries(database)
+    assert (row.status, row.message_id, row.attempts) == ("sent", reminder.message_id, 1)
+    assert (
+        row.occurrence_key
+        == f"{plan.id}:{plan.next_due_at.astimezone(ZoneInfo('Asia/Kolkata')).date()}"
+    )  # type: ignore[union-attr]
+    after = await plan_of(database, ann.id)
+    assert after.next_due_at is not None and after.next_due_at > rt.clock.now()
+    assert after.lease_until is None
+
+
+async def test_the_scheduler_tick_sends_when_the_time_comes(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db, dispatch_interval_seconds=0.05) as app:
+        bea = standin.user(4002)
+        await onboard(bea)
+        await move_to_due(app, sqlite_db, bea.id)
+        await bea.wait_for(REMINDER)
+        await asyncio.sleep(0.3)  # a few more ticks: none may send it again
+    reminders = [c for c in standin.calls_for(bea.id) if REMINDER in c.params.get("text", "")]
+    assert len(reminders) == 1
+
+
+# --- late, down, paused, already done ---------------------------------------------------------
+
+
+async def test_a_reminder_past_its_grace_is_missed_not_sent(
+    standin: StandIn, database: Database
+) -> None:
+    async with dispatcher(standin, database) as app:
+        grace = timedelta(seconds=runtime(app).settings.reminder_grace_seconds)
+        [late] = await seed(app, 1, ago=grace + timedelta(minutes=1))
+        [in_time] = await seed_due_plans(
+            database,
+            count=1,
+            due_at=runtime(app).clock.now() - grace + timedelta(minutes=1),
+            first_id=200_000,
+        )
+        await dispatch_tick(runtime(app), app.bot)
+    assert sends(standin) == {in_time: 1}
+    statuses = {row.plan_id: row.status for row in await deliveries(database)}
+    assert sorted(statuses.values()) == ["missed", "sent"]
+    missed = await plan_of(database, late)
+    assert missed.next_due_at is not None and missed.next_due_at > datetime.now(UTC)
+
+
+async def test_after_downtime_each_plan_gets_one_catch_up(
+    standin: StandIn, database: Database
+) -> None:
+    # Down for three days, with a grace long enough to cover them: still only one reminder.
+    async with dispatcher(standin, database, reminder_grace_seconds=5 * 86_400) as app:
+        ids = await seed(app, 3, ago=timedelta(days=3, minutes=1))
+        for _ in range(3):
+            await dispatch_tick(runtime(app), app.bot)
+    assert sends(standin) == dict.fromkeys(ids, 1)
+    for user_id in ids:
+        plan = await plan_of(database, user_id)
+        assert plan.next_due_at is not None and plan.next_due_at > datetime.now(UTC)
+
+
+async def test_paused_stopped_and_blocked_plans_get_nothing(
+    standin: StandIn, database: Database
+) -> None:
+    async with dispatcher(standin, database) as app:
+        now = runtime(app).clock.now()
+        paused, stopped, blocked, away, active = await seed(app, 5)
+        await set_plans(database, [paused], status="paused")
+        await set_plans(database, [stopped], status="stopped")
+        await set_plans(database, [blocked], status="blocked")
+        # Paused for some days stays "active"; a snooze from before the pause must wait too.
+        await set_plans(
+            database,
+            [away],
+            next_due_at=now + timedelta(days=3),
+            paused_until=now + timedelta(days=2),
+            snooze_due_at=now - timedelta(minutes=1),
+        )
+        await dispatch_tick(runtime(app), app.bot)
+    assert sends(standin) == {active: 1}
+
+
+async def test_no_reminder_on_a_day_a_session_already_ran(
+    standin: StandIn, database: Database
+) -> None:
+    async with dispatcher(standin, database) as app:
+        stretched, only_started = await seed(app, 2)
+        due = (await plan_of(database, stretched)).next_due_at
+        assert due is not None
+        async with database.session() as s:
+            for user_id, state in ((stretched, "done"), (only_started, "before_pain")):
+                session = ExerciseSession(
+                    user_id=user_id,
+                    routine_id=ROUTINE,
+                    level=1,
+                    side="left",
+                    total_steps=5,
+                    state=state,
+                    local_date=due.date().isoformat(),  # the seeded plans are in UTC
+                )
+                s.add(session)
+        await dispatch_tick(runtime(app), app.bot)
+    # Answering the first check-in question is not stretching yet.
+    assert sends(standin) == {only_started: 1}
+    assert {r.status for r in await deliveries(database)} == {"suppressed", "sent"}
+    assert (await plan_of(database, stretched)).next_due_at > datetime.now(UTC)  # type: ignore[operator]
+
+
+# --- the buttons -------------------------------------------------------------------------------
+
+
+async def test_snooze_makes_one_more_reminder_thirty_minutes_later(
+    standin: StandIn, database: Database
+) -> None:
+    async with running_bot(standin, database) as app:
+        rt = runtime(app)
+        cy = standin.user(4003)
+        await onboard(cy, time="19:00", zone="America/New_York")
+        plan = await move_to_due(app, database, cy.id)
+        await dispatch_once(rt, app.bot)
+        await cy.wait_for(REMINDER)
+        await cy.press("Snooze 30 min")
+        snoozed = await cy.wait_for("Snoozed")
+        assert "19:31" in snoozed.text and snoozed.buttons == []
+        assert await dispatch_once(rt, app.bot) == 0
+        rt.clock.advance(timedelta(minutes=29))
+        assert await dispatch_once(rt, app.bot) == 0
+        rt.clock.advance(timedelta(minutes=2))
+        assert await dispatch_once(rt, app.bot) == 1
+        again = await cy.wait_for(REMINDER)
+        assert [b["text"] for b in again.buttons] == BUTTONS
+        assert await dispatch_once(rt, app.bot) == 0
+    rows = await deliveries(database)
+    assert [r.status for r in rows] == ["sent", "sent"]
+    assert ":s:" in rows[1].occurrence_key
+    after = await plan_of(database, cy.id)
+    # The snooze was one-off: the regular schedule moved on once, to the next day.
+    assert after.snooze_due_at is None
+    assert after.next_due_at is not None and after.next_due_at > plan.next_due_at  # type: ignore[operator]
+    assert after.next_due_at.astimezone(ZoneInfo("America/New_York")).hour == 19
+
+
+async def test_skip_records_a_skip_and_sends_nothing_more_today(
+    standin: StandIn, database: Database
+) -> None:
+    async with running_bot(standin, database) as app:
+        rt = runtime(app)
+        dan = standin.user(4004)
+        await onboard(dan)
+        await move_to_due(app, database, dan.id)
+        await dispatch_once(rt, app.bot)
+        await dan.wait_for(REMINDER)
+        await dan.press("Skip today")
+        await dan.wait_for("no stretches today")
+        rt.clock.advance(timedelta(hours=6))
+        assert await dispatch_once(rt, app.bot) == 0
+        await move_to_due(app, database, dan.id)
+        assert await dispatch_once(rt, app.bot) == 1  # the next planned day
+    assert [r.status for r in await deliveries(database)] == ["skipped", "sent"]
+
+
+async def test_someone_elses_reminder_button_changes_nothing(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db) as app:
+        eve, fay = standin.user(4005), standin.user(4006)
+        await onboard(eve)
+        await onboard(fay, time="19:00")
+        await move_to_due(app, sqlite_db, eve.id)
+        await dispatch_once(runtime(app), app.bot)
+        reminder = await eve.wait_for(REMINDER)
+        [row] = await deliveries(sqlite_db)
+        await fay.press_data(pack("sk", row.id), reminder.message_id)
+        async with asyncio.timeout(5):
+            await standin.wait_until(
+                lambda: any(c.params.get("text") == STALE_BUTTON for c in standin.calls)
+            )
+    assert [r.status for r in await deliveries(sqlite_db)] == ["sent"]
+
+
+# --- a change of zone -----------------------------------------------------------------------
+
+
+async def test_a_new_zone_in_settings_moves_the_next_reminder(
+    standin: StandIn, database: Database
+) -> None:
+    async with running_bot(standin, database) as app:
+        gus = standin.user(4007)
+        await onboard(gus, time="07:00", zone="Europe/Berlin")
+        before = await plan_of(database, gus.id)
+        await gus.send("/settings")
+        await gus.wait_for("What would you like to change?")
+        await gus.press("Time zone")
+        await gus.wait_for("time zone")
+        await gus.send("Asia/Tokyo")
+        await gus.wait_for("Your plan")
+        after = await plan_of(database, gus.id)
+        assert after.tz == "Asia/Tokyo" and after.next_due_at != before.next_due_at
+        local = after.next_due_at.astimezone(ZoneInfo("Asia/Tokyo"))  # type: ignore[union-attr]
+        assert (local.hour, local.minute) == (7, 0)
+        await move_to_due(app, database, gus.id)
+        assert await dispatch_once(runtime(app), app.bot) == 1
+        await gus.wait_for(REMINDER)
+    [row] = await deliveries(database)
+    assert row.occurrence_key.endswith(local.date().isoformat())
+
+
+# --- Bot API faults ---------------------------------------------------------------------------
+
+
+async def test_a_429_storm_waits_and_loses_nothing(standin: StandIn, database: Database) -> None:
+    async with dispatcher(standin, database) as app:
+        ids = await seed(app, 30)
+        standin.fail_next("sendMessage", 429, n=12, retry_after=1)
+        started = time.monotonic()
+        await dispatch_tick(runtime(app), app.bot)
+        waited = time.monotonic() - started
+        assert runtime(app).metrics.counts["bot_api_retry_after"] >= 1
+    assert sends(standin) == dict.fromkeys(ids, 1)
+    assert waited >= 1.0  # as told
+    assert {r.status for r in await deliveries(database)} == {"sent"}
+
+
+async def test_blocked_people_have_their_plan_deactivated(
+    standin: StandIn, database: Database
+) -> None:
+    async with dispatcher(standin, database) as app:
+        ids = await seed(app, 10)
+        for chat_id in ids[:3]:
+            standin.block(chat_id)
+        await dispatch_tick(runtime(app), app.bot)
+        runtime(app).clock.advance(timedelta(days=1))
+        await dispatch_tick(runtime(app), app.bot)
+    assert sends(standin) == dict.fromkeys(ids[3:], 2)
+    for user_id in ids[:3]:
+        plan = await plan_of(database, user_id)
+        assert (plan.status, plan.status_reason, plan.next_due_at) == (
+            "blocked",
+            "bot_blocked",
+            None,
+        )
+    blocked = [r for r in await deliveries(database) if r.status == "blocked"]
+    assert len(blocked) == 3 and all("blocked by the user" in (r.error or "") for r in blocked)
+
+
+async def test_server_errors_are_retried_and_the_rest_come_after_the_lease(
+    standin: StandIn, database: Database
+) -> None:
+    async with dispatcher(standin, database, delivery_lease_seconds=30) as app:
+        rt = runtime(app)
+        ids = await seed(app, 40)
+        standin.faults.rate_5xx = 0.5
+        for _ in range(10):
+            await dispatch_tick(rt, app.bot)
+            if len(sends(standin)) == len(ids):
+                break
+            rt.clock.advance(timedelta(seconds=31))  # the leases of what was left run out
+        counts = rt.metrics.counts
+    assert sends(standin) == dict.fromkeys(ids, 1)
+    assert counts["reminders_retry"] >= 1 and counts["bot_api_errors_NetworkError"] >= 1, counts
+    rows = await deliveries(database)
+    assert {r.status for r in rows} == {"sent"} and max(r.attempts for r in rows) >= 2
+
+
+async def test_a_bad_request_fails_that_one_and_is_not_resent(
+    standin: StandIn, database: Database
+) -> None:
+    async with dispatcher(standin, database) as app:
+        rt = runtime(app)
+        ids = await seed(app, 5)
+        standin.fail_next("sendMessage", 400, description="Bad Request: chat not found")
+        await dispatch_tick(rt, app.bot)
+        rt.clock.advance(timedelta(minutes=10))  # past any lease
+        await dispatch_tick(rt, app.bot)
+    assert len(sends(standin)) == 4 and set(sends(standin).values()) == {1}
+    statuses = Counter(r.status for r in await deliveries(database))
+    assert statuses == {"sent": 4, "failed": 1}
+    assert [(await plan_of(database, i)).status for i in ids] == ["active"] * 5
+
+
+class FlakyBot:
+    """A bot whose first send fails in a way nobody planned for."""
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+        self.calls = 0
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("something nobody expected")
+        return await self.bot.send_message(*args, **kwargs)
+
+
+async def test_no_error_stops_the_dispatcher(standin: StandIn, sqlite_db: Database) -> None:
+    async with dispatcher(standin, sqlite_db) as app:
+        rt = runtime(app)
+        gone, *rest = await seed(app, 4)
+        await set_plans(sqlite_db, [gone], routine_id="no_longer_in_the_catalog")
+        flaky = FlakyBot(app.bot)
+        await dispatch_tick(rt, flaky)  # type: ignore[arg-type]
+        rt.clock.advance(timedelta(seconds=rt.settings.delivery_lease_seconds + 1))
+        await dispatch_tick(rt, flaky)  # type: ignore[arg-type]
+    # The unknown routine failed alone; the unexpected error was retried after the lease.
+    assert flaky.calls == 4
+    assert sends(standin) == dict.fromkeys(rest, 1)
+    statuses = {r.plan_id: r.status for r in await deliveries(sqlite_db)}
+    assert Counter(statuses.values()) == {"sent": 3, "failed": 1}
+    assert (await plan_of(sqlite_db, gone)).next_due_at > datetime.now(UTC)  # type: ignore[operator]
+
+
+# --- two dispatchers on one PostgreSQL database -------------------------------------------------
+
+
+@pytest.fixture
+async def pg_pair() -> AsyncIterator[tuple[Database, Database]]:
+    """Two engines on one fresh PostgreSQL schema, as two instances would have."""
+    if reason := await postgres_unreachable():
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = Database(PG_URL)
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA {schema}"))
+    pair = tuple(
+        Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
+        for _ in range(2)
+    )
+    await upgrade(pair[0].engine)
+    try:
+        yield pair  # type: ignore[misc]
+    finally:
+        for db in pair:
+            await db.dispose()
+        async with admin.engine.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        await admin.dispose()
+
+
+async def test_two_dispatchers_deliver_each_of_5000_exactly_once(
+    standin: StandIn, pg_pair: tuple[Database, Database]
+) -> None:
+    first, second = pg_pair
+    async with (
+        dispatcher(standin, first, dispatch_batch_size=100) as a,
+        dispatcher(standin, second, dispatch_batch_size=100) as b,
+    ):
+        ids = await seed(a, 5000)
+        await asyncio.gather(*(dispatch_tick(runtime(app), app.bot) for app in (a, b)))
+        shares = [runtime(app).metrics.counts["reminders_sent"] for app in (a, b)]
+    assert sends(standin) == dict.fromkeys(ids, 1)
+    assert sum(shares) == 5000 and min(shares) > 0, shares
+    rows = await deliveries(first)
+    assert len(rows) == 5000 and {r.status for r in rows} == {"sent"}
