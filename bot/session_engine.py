@@ -112,9 +112,7 @@ async def finish_step(
     await session_q.record_step(
         s,
         row=row,
-        number=step.number,
-        step_id=step.step_id,
-        side=step.side,
+        step=step,
         status=status,
         seconds=held,
         at=now,
@@ -163,9 +161,7 @@ async def skip_nerve_steps(rt: Runtime, s: Any, row: ExerciseSession, now: datet
         await session_q.record_step(
             s,
             row=row,
-            number=step.number,
-            step_id=step.step_id,
-            side=step.side,
+            step=step,
             status="skipped",
             seconds=0.0,
             at=now,

@@ -311,9 +311,7 @@ async def _close_step(rt: Runtime, s: Any, row: ExerciseSession, now: datetime) 
     await session_q.record_step(
         s,
         row=row,
-        number=step.number,
-        step_id=step.step_id,
-        side=step.side,
+        step=step,
         status="stopped",
         seconds=max(0.0, step.seconds - row.remaining_seconds),
         at=now,

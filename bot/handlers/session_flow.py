@@ -149,9 +149,7 @@ async def _stop(
     await session_q.record_step(
         s,
         row=row,
-        number=step.number,
-        step_id=step.step_id,
-        side=step.side,
+        step=step,
         status="stopped",
         seconds=held,
         at=now,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from routines.plan import SessionStep as PlannedStep
 from routines.safety import NextDay, SessionRecord
 from storage.models import CheckIn, ExerciseSession, SessionStep
 
@@ -77,28 +78,27 @@ async def record_step(
     session: AsyncSession,
     *,
     row: ExerciseSession,
-    number: int,
-    step_id: str,
-    side: str | None,
+    step: PlannedStep,
     status: str,
     seconds: float,
     at: datetime,
 ) -> None:
+    """Record how a step of the session went; the first record of a step number stands."""
     assert row.id is not None, "a saved session has an id"
     existing = await session.execute(
-        select(SessionStep).where(
-            col(SessionStep.session_id) == row.id, col(SessionStep.number) == number
+        select(col(SessionStep.id)).where(
+            col(SessionStep.session_id) == row.id, col(SessionStep.number) == step.number
         )
     )
     if existing.scalar_one_or_none() is None:
         session.add(
             SessionStep(
                 session_id=row.id,
-                number=number,
-                step_id=step_id,
-                side=side,
+                number=step.number,
+                step_id=step.step_id,
+                side=step.side,
                 status=status,
-                seconds=seconds,
+                seconds=max(0.0, seconds),
                 ended_at=at,
             )
         )
