@@ -4,6 +4,7 @@ Bot API stand-in, with the chat in the terminal. No token and no network needed.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
 import threading
@@ -15,6 +16,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.clock import Clock
+from bot.log import configure_logging
 from bot.runtime import KEY, Runtime
 from bot.settings import Settings, load_settings
 from bot.standin import BotMessage, ScriptedUser, StandIn
@@ -153,6 +155,9 @@ async def run(
     settings_for: Callable[[str], Settings] = playground_settings,
 ) -> None:
     transcript = Transcript(out)
+    configure_logging("WARNING", TOKEN)
+    # A clock jump may land while a job runs; APScheduler's note about it is noise here.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     async with StandIn() as standin:
         standin.add_listener(lambda kind, message: transcript.show(kind, message))
         settings = settings_for(standin.base_url)
