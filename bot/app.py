@@ -88,14 +88,18 @@ def _add_handlers(app: Application) -> None:  # type: ignore[type-arg]
         "redflags": safety_checks.on_redflags,
         **progress.COMMANDS,
     }
-    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
+    # A coach is one-to-one: in groups the bot stays silent rather than answer everyone.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=private))
     app.add_handler(CallbackQueryHandler(general.on_button))
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, general.on_edited)
+    )
     app.add_handler(MessageHandler(private & filters.COMMAND, general.on_unknown_command))
     app.add_handler(MessageHandler(private & filters.LOCATION, general.on_location))
     app.add_handler(MessageHandler(private & filters.TEXT, general.on_text))
-    app.add_handler(MessageHandler(filters.ALL, general.on_other))
+    app.add_handler(MessageHandler(private, general.on_other))
     app.add_handler(TypeHandler(Update, _time_update), group=1)
     app.add_error_handler(_on_error)
 

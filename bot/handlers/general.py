@@ -76,3 +76,9 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice, edits: a short, friendly pointer to what works."""
     if ctx := Ctx.of(update, context):
         await ctx.send(texts.ONLY_TEXT)
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edit is not a new answer: acting on it could change an answer already saved."""
+    if ctx := Ctx.of(update, context):
+        await ctx.send(texts.EDIT_IGNORED)
