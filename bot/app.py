@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.handlers import (  # noqa: F401  (importing registers their buttons)
     checkins,
     general,
+    level_offers,
     onboarding,
     plan_commands,
     progress,

@@ -2,9 +2,9 @@
 
 Claim due plans (a lease in the database), record one delivery per occurrence key, commit,
 send, then mark what happened and advance `next_due_at`. No transaction is open while a
-message is on the wire. Results are written in small chunks as sends finish, so a crash
-repeats only the reminders sent since the last chunk; the lease hands the rest to a later
-tick, here or on another instance."""
+message is on the wire. Results are written in the background in small chunks as sends
+finish, so a crash repeats only the reminders sent since the last chunk; the lease hands the
+rest to a later tick, here or on another instance."""
 
 from __future__ import annotations
 
@@ -36,14 +36,15 @@ REDFLAG_EVERY = timedelta(weeks=4)
 # Transient failures (timeouts, 5xx) tried this often per tick before the lease takes over.
 SEND_ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
-# Without a limiter: enough sends in flight to keep a local Bot API server busy.
+# Sends in flight without a limiter. More only slows httpx's connection pool, whose
+# bookkeeping grows with every open connection (see bench/README.md).
 CONCURRENCY = 8
 # With the limiter: reminders queued in it at most this many seconds' worth of budget, so a
 # running session's next message does not wait behind a long fan-out.
 LIMITER_QUEUE_SECONDS = 0.2
 # Reminders take this share of the flood budget; the rest stays free for running sessions.
 REMINDER_SHARE = 0.8
-# Results are written every this many sends: what a crash can repeat, besides those in flight.
+# Results are written once this many wait: about what a crash can repeat, besides those in flight.
 RECORD_EVERY = 32
 
 
@@ -107,19 +108,29 @@ def _concurrency(rt: Runtime) -> int:
 
 async def dispatch_once(rt: Runtime, bot: Bot) -> int:
     """One claim-send-record round; returns how many occurrences it claimed."""
-    now = rt.clock.now()
-    lease = timedelta(seconds=rt.settings.delivery_lease_seconds)
+    claim = _Claim(rt.clock.now(), rt.settings.delivery_lease_seconds)
     async with rt.db.session() as s:
-        dues = await delivery_q.claim(s, now=now, limit=_batch(rt), lease=lease)
-        outgoing = await _prepare(rt, s, dues, now) if dues else []
+        dues = await delivery_q.claim(
+            s, now=claim.at, limit=_batch(rt), lease_until=claim.lease_until
+        )
+        outgoing = await _prepare(rt, s, dues, claim) if dues else []
     if outgoing:
-        await _fan_out(rt, bot, outgoing, now)
+        await _fan_out(rt, bot, outgoing, claim)
     return len(dues)
 
 
-async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], now: datetime) -> list[Outgoing]:
+class _Claim:
+    """When a batch was claimed, and until when this instance holds it."""
+
+    def __init__(self, at: datetime, lease_seconds: float) -> None:
+        self.at = at
+        self.lease_until = at + timedelta(seconds=lease_seconds)
+
+
+async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], claim: _Claim) -> list[Outgoing]:
     """Settle what needs no message (missed, suppressed, settled before) in the claim's own
     transaction, and give each of the rest a claimed delivery row and its message."""
+    now = claim.at
     known = await delivery_q.existing(s, keys=[d.key for d in dues])
     stretched = await delivery_q.stretched_on(s, dues=dues)
     grace = timedelta(seconds=rt.settings.reminder_grace_seconds)
@@ -144,9 +155,9 @@ async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], now: datetime)
     ids = {key: row.id or 0 for key, row in known.items()}
     ids |= await delivery_q.insert_all(s, rows=fresh)
     outgoing, failed = await _messages(rt, s, claimed, ids, now)
-    plans += [_advance(item.due, now) for item in failed]
-    deliveries = [{"id": f.delivery_id, "status": "failed", "error": f.text} for f in failed]
-    await delivery_q.update_by_id(s, deliveries=deliveries, plans=plans)
+    plans += [_advance(due, now) for due, _ in failed]
+    deliveries = [{"id": ids[due.key], "status": "failed", "error": e} for due, e in failed]
+    await delivery_q.record(s, deliveries=deliveries, plans=plans, lease_until=claim.lease_until)
     return outgoing
 
 
@@ -171,14 +182,14 @@ def _decide(due: Due, now: datetime, grace: timedelta, stretched: set[tuple[int,
 
 async def _messages(
     rt: Runtime, s: AsyncSession, claimed: list[Due], ids: dict[str, int], now: datetime
-) -> tuple[list[Outgoing], list[Outgoing]]:
-    """Each reminder's message; one that cannot be built is returned as failed (its text
-    holds the error) and does not hold up the rest."""
+) -> tuple[list[Outgoing], list[tuple[Due, str]]]:
+    """Each reminder's message; one that cannot be built comes back with its error and does
+    not hold up the rest."""
     user_ids = {due.user_id for due in claimed}
     chats = await delivery_q.chat_ids(s, user_ids=user_ids)
     pending = await delivery_q.next_day_pending(s, user_ids=user_ids)
     outgoing: list[Outgoing] = []
-    failed: list[Outgoing] = []
+    failed: list[tuple[Due, str]] = []
     for due in claimed:
         delivery_id = ids[due.key]
         try:
@@ -187,7 +198,7 @@ async def _messages(
         except Exception as exc:  # e.g. a routine gone from the catalog
             log.exception("reminder for plan %s could not be built", due.plan_id)
             rt.metrics.inc("reminders_failed")
-            failed.append(Outgoing(due, delivery_id, 0, repr(exc)[:128], InlineKeyboardMarkup([])))
+            failed.append((due, repr(exc)[:128]))
     return outgoing, failed
 
 
@@ -214,9 +225,9 @@ def _minutes(rt: Runtime, due: Due) -> int:
     return cache[key]
 
 
-async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], now: datetime) -> None:
+async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], claim: _Claim) -> None:
     sender = _Sender(rt, bot)
-    recorder = _Recorder(rt, now)
+    recorder = _Recorder(rt, claim)
     queue = iter(outgoing)
 
     async def worker() -> None:
@@ -226,10 +237,10 @@ async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], now: datetim
             except Exception as exc:  # whatever it was, the lease lets a later tick try again
                 log.exception("sending the reminder for plan %s failed", item.due.plan_id)
                 result = Result("retry", error=repr(exc)[:128])
-            await recorder.add(item, result)
+            recorder.add(item, result)
 
     await asyncio.gather(*(worker() for _ in range(_concurrency(rt))))
-    await recorder.flush()
+    await recorder.close()
 
 
 class _Sender:
@@ -277,27 +288,39 @@ class _Sender:
 
 
 class _Recorder:
-    """Writes results in chunks, each in one short transaction that also advances the plans."""
+    """Writes results in the background as they come, each chunk in one short transaction
+    that also advances the plans, so senders never wait for the database."""
 
-    def __init__(self, rt: Runtime, claimed_at: datetime) -> None:
+    def __init__(self, rt: Runtime, claim: _Claim) -> None:
         self.rt = rt
-        self.claimed_at = claimed_at
+        self.claim = claim
         self.pending: list[tuple[Outgoing, Result]] = []
-        self.lock = asyncio.Lock()
+        self.writer: asyncio.Task[None] | None = None
 
-    async def add(self, item: Outgoing, result: Result) -> None:
+    def add(self, item: Outgoing, result: Result) -> None:
         self.pending.append((item, result))
-        if len(self.pending) >= RECORD_EVERY:
-            await self.flush()
+        idle = self.writer is None or self.writer.done()
+        if idle and len(self.pending) >= RECORD_EVERY:
+            self.writer = asyncio.create_task(self.flush())
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            await self.writer
+        await self.flush()
 
     async def flush(self) -> None:
-        async with self.lock:
+        while self.pending:
             chunk, self.pending = self.pending, []
-            if not chunk:
-                return
             deliveries, plans = self._rows(chunk, sent_at=self.rt.clock.now())
-            async with self.rt.db.session() as s:
-                await delivery_q.update_by_id(s, deliveries=deliveries, plans=plans)
+            until = self.claim.lease_until
+            try:
+                async with self.rt.db.session() as s:
+                    await delivery_q.record(
+                        s, deliveries=deliveries, plans=plans, lease_until=until
+                    )
+            except Exception:  # unrecorded, they stay claimed: sent again after the lease
+                log.exception("could not record %s reminders", len(chunk))
+                self.rt.metrics.inc("dispatcher_errors")
 
     def _rows(
         self, chunk: list[tuple[Outgoing, Result]], *, sent_at: datetime
@@ -319,7 +342,7 @@ class _Recorder:
                 }
             )
             blocked = result.status == "blocked"
-            plans.append(_deactivate(item.due) if blocked else _advance(item.due, self.claimed_at))
+            plans.append(_deactivate(item.due) if blocked else _advance(item.due, self.claim.at))
         return deliveries, plans
 
 

@@ -383,6 +383,7 @@ STATS = (
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "—"
 
+
 EDIT_IGNORED = (
     "I saw you edited a message. I only read new messages, so please send the answer again."
 )

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from html import escape
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import col
-
-from bot import keyboards, texts
+from bot import decisions, keyboards, texts
 from bot.callbacks import Callback
 from bot.handlers.session_flow import resume_out
 from bot.routing import Ctx, button, dialog
@@ -22,20 +18,16 @@ from bot.session_engine import (
     start_step,
     steps_of,
 )
-from bot.timefmt import local, local_text
-from routines import adherence, progress
 from routines.safety import (
     PAIN_MAX,
     Action,
     Decision,
-    LevelChange,
-    NextDay,
     Phase,
     Tingling,
     decide,
 )
 from routines.safety import CheckIn as Answer
-from storage.models import CheckIn, ExerciseSession, Plan, SessionStep, User
+from storage.models import ExerciseSession, Plan, User
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
 from storage.queries import users as user_q
@@ -44,7 +36,6 @@ PHASES = {"b": Phase.BEFORE, "d": Phase.DURING, "a": Phase.AFTER}
 STATE_OF_PHASE = {"b": "before_pain", "d": "during", "a": "after"}
 # Asked again, under the hint, after a typed answer that is not a pain score.
 PAIN_QUESTION = {"b": texts.PAIN_BEFORE, "d": texts.PAIN_DURING, "a": texts.PAIN_DURING}
-SETBACKS = ("new_tingling", "pain_rise_mild", "pain_rise_sharp", "severe_pain")
 
 
 @button("p")
@@ -78,7 +69,7 @@ async def _pain(ctx: Ctx, session_id: int | None, phase: str, value: int | None)
         return await _refuse(ctx, texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
-        row = await _locked_session(s, session_id=session_id, user_id=ctx.user_id)
+        row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if row is None or user is None or row.state != STATE_OF_PHASE[phase]:
             return await _refuse(ctx, texts.SESSION_OVER if row is None else texts.STALE_BUTTON)
@@ -122,16 +113,6 @@ async def _refuse(ctx: Ctx, text: str) -> None:
         await ctx.answer(text)
 
 
-async def _locked_session(s: Any, *, session_id: int, user_id: int) -> ExerciseSession | None:
-    """The person's session, locked until the commit. On PostgreSQL two quick taps would
-    otherwise both pass the state check and act twice (SQLite already takes the write lock
-    at BEGIN IMMEDIATE, where FOR UPDATE is left out)."""
-    row = await session_q.get_owned(s, session_id=session_id, user_id=user_id)
-    if row is not None:
-        await s.refresh(row, with_for_update=True)
-    return row
-
-
 @button("t")
 async def on_tingling(ctx: Ctx, cb: Callback) -> None:
     session_id, phase, value = cb.int_arg(0), cb.arg(1), cb.arg(2)
@@ -139,7 +120,7 @@ async def on_tingling(ctx: Ctx, cb: Callback) -> None:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
-        row = await _locked_session(s, session_id=session_id, user_id=ctx.user_id)
+        row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         expected = "before_tingle" if phase == "b" else "during"
         if (
@@ -166,7 +147,7 @@ async def on_quick(ctx: Ctx, cb: Callback) -> None:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
-        row = await _locked_session(s, session_id=session_id, user_id=ctx.user_id)
+        row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if (
             row is None
@@ -198,84 +179,18 @@ async def _act(
         baseline_pain=row.pain_before,
         history=history,
         level=level,
-        worse_earlier=await _worse_earlier(s, row),
+        worse_earlier=await decisions.worse_earlier(s, row),
     )
     top = rt.catalog.get(row.routine_id).top_level
-    new_level = await _record(s, row, plan, answer, decision, level=level, top=top, at=now)
+    new_level = await decisions.record(s, row, plan, answer, decision, level=level, top=top, at=now)
     user_q.set_dialog(user, dialog=None, draft={})
-    note = _explain(decision, row, answer, new_level, top)
+    note = decisions.explain(decision, row, answer, new_level, top)
     ending = {Action.PAUSE_PLAN, Action.URGENT_CARE, Action.STOP_SESSION}
     if decision.action in ending or answer.phase is Phase.AFTER:
         return await _end(rt, s, row, plan, now, decision, answer, note)
     if answer.phase is Phase.BEFORE:
         return start_step(rt, row, now, texts.LETS_BEGIN)
     return await _carry_on(rt, s, row, user, now, decision, note)
-
-
-async def _record(
-    s: Any,
-    row: ExerciseSession,
-    plan: Plan | None,
-    answer: Answer,
-    decision: Decision,
-    *,
-    level: int,
-    top: int,
-    at: datetime,
-) -> int:
-    """Store the check-in with its decision and move the plan's level; returns the new level."""
-    new_level = await _level_after(s, row, decision, level=level, top=top)
-    await session_q.add_checkin(
-        s,
-        checkin=CheckIn(
-            user_id=row.user_id,
-            session_id=row.id,
-            phase=answer.phase.value,
-            pain=answer.pain,
-            tingling=answer.tingling.value if answer.tingling else None,
-            next_day=answer.next_day.value if answer.next_day else None,
-            action=decision.action.value,
-            reason=decision.reason.value,
-            level_before=level,
-            level_after=new_level,
-            created_at=at,
-        ),
-    )
-    if plan is None:
-        return new_level
-    if _setback(decision):
-        # A level up offered after earlier good sessions no longer stands after a setback.
-        plan.offer_up_pending = False
-    await plan_q.change_level(s, plan=plan, level=new_level, reason=decision.reason.value, at=at)
-    return new_level
-
-
-def _setback(decision: Decision) -> bool:
-    return decision.level_change is LevelChange.DOWN or decision.action in {
-        Action.PAUSE_PLAN,
-        Action.URGENT_CARE,
-    }
-
-
-async def _level_after(
-    s: Any, row: ExerciseSession, decision: Decision, *, level: int, top: int
-) -> int:
-    # One session steps the level down once: a rise during it, again after it, and a worse
-    # next morning are one flare-up, and "the next session one level lower" is one level.
-    if decision.level_change is LevelChange.DOWN and await _dropped_earlier(s, row):
-        return level
-    return progress.apply(level, decision.level_change, top_level=top)
-
-
-async def _dropped_earlier(s: Any, row: ExerciseSession) -> bool:
-    result = await s.execute(
-        select(col(CheckIn.id))
-        .where(
-            col(CheckIn.session_id) == row.id, col(CheckIn.level_after) < col(CheckIn.level_before)
-        )
-        .limit(1)
-    )
-    return result.scalar_one_or_none() is not None
 
 
 async def _carry_on(
@@ -347,140 +262,7 @@ async def _end(
         plan_q.set_status(plan, status="paused", reason="severe_pain", at=now)
         plan_q.schedule_next(plan, now=now)
         rt.metrics.inc("plans_paused_for_pain")
-    summary = await _summary(rt, s, row, plan, now)
-    note, markup = _offer(rt, row, plan, decision, note)
+    summary = await decisions.summary(rt, s, row, plan, now)
+    note, markup = decisions.offer(rt, row, plan, decision, note)
     rt.metrics.inc("sessions_finished")
     return Outgoing(summary + (f"\n\n{note}" if note else ""), markup)
-
-
-def _offer(
-    rt: Runtime, row: ExerciseSession, plan: Plan | None, decision: Decision, note: str
-) -> tuple[str, Any]:
-    """The note under the summary, and the level-up buttons when a level up is offered."""
-    if decision.level_change is not LevelChange.OFFER_UP or plan is None:
-        return note, None
-    top = rt.catalog.get(row.routine_id).top_level
-    if not progress.should_offer_up(decision, plan.level, top):
-        return "", None
-    plan.offer_up_pending = True
-    text = texts.EXPLAIN["good_streak"].format(up=plan.level + 1, top=top)
-    return text, keyboards.offer_up(row.id or 0, plan.level + 1)
-
-
-def _explain(
-    decision: Decision, row: ExerciseSession, answer: Answer, new_level: int, top: int
-) -> str:
-    template = texts.EXPLAIN.get(decision.reason.value)
-    if template is None or decision.reason.value == "good_streak":
-        return ""
-    if decision.level_change is LevelChange.DOWN:
-        level_text = (
-            texts.GENTLER.format(level=new_level, top=top)
-            if new_level < row.level or new_level > 1
-            else texts.ALREADY_GENTLEST
-        )
-    else:
-        level_text = ""
-    return template.format(
-        pain=answer.pain if answer.pain is not None else "?",
-        before=row.pain_before if row.pain_before is not None else "?",
-        level_text=level_text,
-    )
-
-
-async def _worse_earlier(s: Any, row: ExerciseSession) -> bool:
-    result = await s.execute(
-        select(col(CheckIn.id))
-        .where(col(CheckIn.session_id) == row.id, col(CheckIn.reason).in_(SETBACKS))
-        .limit(1)
-    )
-    return result.scalar_one_or_none() is not None
-
-
-async def _summary(
-    rt: Runtime, s: Any, row: ExerciseSession, plan: Plan | None, now: datetime
-) -> str:
-    statuses = (
-        (
-            await s.execute(
-                select(col(SessionStep.status)).where(col(SessionStep.session_id) == row.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    tz = plan.tz if plan else "UTC"
-    today = local(now, tz).date()
-    monday = adherence.week_start(today)
-    done_days = {date.fromisoformat(d) for d in await session_q.done_dates(s, user_id=row.user_id)}
-    week = sum(1 for d in done_days if d >= monday)
-    days = plan_q.parse_days(plan.days) if plan else []
-    minutes = max(1, round((now - row.started_at).total_seconds() / 60))
-    return texts.SESSION_SUMMARY.format(
-        done=statuses.count("done"),
-        skipped=statuses.count("skipped") + statuses.count("stopped"),
-        minutes=minutes,
-        before=texts.pain_text(row.pain_before),
-        after=texts.pain_text(row.pain_after),
-        week=week,
-        planned=len(days),
-        streak=adherence.streak(done_days, days=days, today=today),
-        next=escape(local_text(plan.next_due_at, plan.tz))
-        if plan and plan.next_due_at
-        else "paused",
-    )
-
-
-@button("up")
-async def on_offer_up(ctx: Ctx, cb: Callback) -> None:
-    session_id, choice = cb.int_arg(0), cb.arg(1)
-    now = ctx.rt.clock.now()
-    async with ctx.tx() as s:
-        plan = await plan_q.get_plan(s, user_id=ctx.user_id)
-        if plan is not None:
-            # Two quick taps on "Step up" must not step up twice (see _locked_session).
-            await s.refresh(plan, with_for_update=True)
-        row = (
-            None
-            if session_id is None
-            else await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
-        )
-        if plan is None or row is None or not plan.offer_up_pending or choice not in {"y", "n"}:
-            return await ctx.answer(texts.STALE_BUTTON)
-        plan.offer_up_pending = False
-        top = ctx.rt.catalog.get(plan.routine_id).top_level
-        if choice == "y":
-            new_level = progress.apply(
-                plan.level, LevelChange.OFFER_UP, top_level=top, accepted=True
-            )
-            await plan_q.change_level(s, plan=plan, level=new_level, reason="good_streak", at=now)
-            text = texts.STEPPED_UP.format(level=new_level, top=top)
-        else:
-            text = texts.STAYED.format(level=plan.level)
-    await ctx.answer()
-    await ctx.send(text)
-
-
-@button("nd")
-async def on_next_day(ctx: Ctx, cb: Callback) -> None:
-    session_id, choice = cb.int_arg(0), cb.arg(1)
-    if session_id is None or choice not in texts.NEXT_DAY_CHOICES:
-        return await ctx.answer(texts.STALE_BUTTON)
-    now = ctx.rt.clock.now()
-    async with ctx.tx() as s:
-        row = await _locked_session(s, session_id=session_id, user_id=ctx.user_id)
-        plan = await plan_q.get_plan(s, user_id=ctx.user_id)
-        if (
-            row is None
-            or plan is None
-            or await session_q.last_without_next_day(s, user_id=ctx.user_id) is not row
-        ):
-            return await ctx.answer(texts.STALE_BUTTON)
-        answer = Answer(Phase.NEXT_DAY, next_day=NextDay(choice))
-        history = await session_q.history(s, user_id=ctx.user_id, before_id=None)
-        decision = decide(answer, baseline_pain=None, history=history, level=plan.level)
-        top = ctx.rt.catalog.get(plan.routine_id).top_level
-        new_level = await _record(s, row, plan, answer, decision, level=plan.level, top=top, at=now)
-        note = _explain(decision, row, answer, new_level, top)
-    await ctx.answer(texts.NEXT_DAY_THANKS)
-    await ctx.send(f"{texts.NEXT_DAY_THANKS} {note}".strip())

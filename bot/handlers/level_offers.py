@@ -1,0 +1,69 @@
+"""The level-up offer and the next-day question: answers that come after a session."""
+
+from __future__ import annotations
+
+from bot import decisions, texts
+from bot.callbacks import Callback
+from bot.routing import Ctx, button
+from routines import progress
+from routines.safety import CheckIn as Answer
+from routines.safety import LevelChange, NextDay, Phase, decide
+from storage.queries import plans as plan_q
+from storage.queries import sessions as session_q
+
+
+@button("up")
+async def on_offer_up(ctx: Ctx, cb: Callback) -> None:
+    session_id, choice = cb.int_arg(0), cb.arg(1)
+    now = ctx.rt.clock.now()
+    async with ctx.tx() as s:
+        plan = await plan_q.get_plan(s, user_id=ctx.user_id)
+        if plan is not None:
+            # Two quick taps on "Step up" must not step up twice.
+            await s.refresh(plan, with_for_update=True)
+        row = (
+            None
+            if session_id is None
+            else await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
+        )
+        if plan is None or row is None or not plan.offer_up_pending or choice not in {"y", "n"}:
+            return await ctx.answer(texts.STALE_BUTTON)
+        plan.offer_up_pending = False
+        top = ctx.rt.catalog.get(plan.routine_id).top_level
+        if choice == "y":
+            new_level = progress.apply(
+                plan.level, LevelChange.OFFER_UP, top_level=top, accepted=True
+            )
+            await plan_q.change_level(s, plan=plan, level=new_level, reason="good_streak", at=now)
+            text = texts.STEPPED_UP.format(level=new_level, top=top)
+        else:
+            text = texts.STAYED.format(level=plan.level)
+    await ctx.answer()
+    await ctx.send(text)
+
+
+@button("nd")
+async def on_next_day(ctx: Ctx, cb: Callback) -> None:
+    session_id, choice = cb.int_arg(0), cb.arg(1)
+    if session_id is None or choice not in texts.NEXT_DAY_CHOICES:
+        return await ctx.answer(texts.STALE_BUTTON)
+    now = ctx.rt.clock.now()
+    async with ctx.tx() as s:
+        row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
+        plan = await plan_q.get_plan(s, user_id=ctx.user_id)
+        if (
+            row is None
+            or plan is None
+            or await session_q.last_without_next_day(s, user_id=ctx.user_id) is not row
+        ):
+            return await ctx.answer(texts.STALE_BUTTON)
+        answer = Answer(Phase.NEXT_DAY, next_day=NextDay(choice))
+        history = await session_q.history(s, user_id=ctx.user_id, before_id=None)
+        decision = decide(answer, baseline_pain=None, history=history, level=plan.level)
+        top = ctx.rt.catalog.get(plan.routine_id).top_level
+        new_level = await decisions.record(
+            s, row, plan, answer, decision, level=plan.level, top=top, at=now
+        )
+        note = decisions.explain(decision, row, answer, new_level, top)
+    await ctx.answer(texts.NEXT_DAY_THANKS)
+    await ctx.send(f"{texts.NEXT_DAY_THANKS} {note}".strip())
