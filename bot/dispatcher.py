@@ -108,7 +108,8 @@ def _concurrency(rt: Runtime) -> int:
 
 async def dispatch_once(rt: Runtime, bot: Bot) -> int:
     """One claim-send-record round; returns how many occurrences it claimed."""
-    claim = _Claim(rt.clock.now(), rt.settings.delivery_lease_seconds)
+    now = rt.clock.now()
+    claim = _Claim(now, now + timedelta(seconds=rt.settings.delivery_lease_seconds))
     async with rt.db.session() as s:
         dues = await delivery_q.claim(
             s, now=claim.at, limit=_batch(rt), lease_until=claim.lease_until
@@ -119,45 +120,39 @@ async def dispatch_once(rt: Runtime, bot: Bot) -> int:
     return len(dues)
 
 
+@dataclass(frozen=True)
 class _Claim:
     """When a batch was claimed, and until when this instance holds it."""
 
-    def __init__(self, at: datetime, lease_seconds: float) -> None:
-        self.at = at
-        self.lease_until = at + timedelta(seconds=lease_seconds)
+    at: datetime
+    lease_until: datetime
 
 
 async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], claim: _Claim) -> list[Outgoing]:
-    """Settle what needs no message (missed, suppressed, settled before) in the claim's own
-    transaction, and give each of the rest a claimed delivery row and its message."""
-    now = claim.at
-    known = await delivery_q.existing(s, keys=[d.key for d in dues])
+    """Give each occurrence its delivery row, and settle those that need no message (missed,
+    suppressed, settled before) in the claim's own transaction. Returns the messages to send."""
     stretched = await delivery_q.stretched_on(s, dues=dues)
     grace = timedelta(seconds=rt.settings.reminder_grace_seconds)
-    plans: list[dict[str, Any]] = []
-    fresh: list[dict[str, Any]] = []
-    claimed: list[Due] = []
-    for due in dues:
-        row = known.get(due.key)
-        if row is not None and row.status != "claimed":
-            status = "already_settled"  # e.g. the time moved to later on a day already reminded
-        else:
-            status = _decide(due, now, grace, stretched)
-            if row is None:
-                fresh.append(_new_row(due, status, now))
-            else:  # claimed before by a run that crashed or gave up: try again
-                row.status, row.attempts = status, row.attempts + (status == "claimed")
-        if status == "claimed":
-            claimed.append(due)
-        else:
-            rt.metrics.inc(f"reminders_{status}")
-            plans.append(_advance(due, now))
-    ids = {key: row.id or 0 for key, row in known.items()}
-    ids |= await delivery_q.insert_all(s, rows=fresh)
-    outgoing, failed = await _messages(rt, s, claimed, ids, now)
-    plans += [_advance(due, now) for due, _ in failed]
+    status = {due.key: _decide(due, claim.at, grace, stretched) for due in dues}
+    ids = await delivery_q.insert_new(s, rows=[_new_row(d, status[d.key], claim.at) for d in dues])
+    # Rare: an occurrence seen before, by a run that crashed or gave up, or on a day already
+    # reminded before the time was moved later.
+    again = await delivery_q.existing(s, keys=[d.key for d in dues if d.key not in ids])
+    for key, row in again.items():
+        ids[key] = row.id or 0
+        if row.status != "claimed":
+            status[key] = "already_settled"
+            continue
+        row.status, row.attempts = status[key], row.attempts + (status[key] == "claimed")
+    claimed = [due for due in dues if status[due.key] == "claimed"]
+    outgoing, failed = await _messages(rt, s, claimed, ids, claim.at)
+    plans = [_advance(due, claim.at) for due in dues if status[due.key] != "claimed"]
+    plans += [_advance(due, claim.at) for due, _ in failed]
     deliveries = [{"id": ids[due.key], "status": "failed", "error": e} for due, e in failed]
     await delivery_q.record(s, deliveries=deliveries, plans=plans, lease_until=claim.lease_until)
+    for due in dues:
+        if status[due.key] != "claimed":
+            rt.metrics.inc(f"reminders_{status[due.key]}")
     return outgoing
 
 

@@ -99,7 +99,9 @@ def delete_confirm() -> InlineKeyboardMarkup:
     return _markup([[_b(texts.DELETE_YES, "del", "y")], [_b(texts.DELETE_NO, "del", "n")]])
 
 
-def controls(session_id: int, index: int, *, paused: bool) -> InlineKeyboardMarkup:
+def controls(
+    session_id: int, index: int, *, paused: bool, nerve_check: bool = False
+) -> InlineKeyboardMarkup:
     toggle = (
         _b(texts.RESUME, "sc", session_id, index, "r")
         if paused
@@ -112,6 +114,7 @@ def controls(session_id: int, index: int, *, paused: bool) -> InlineKeyboardMark
                 _b(texts.STOP, "sc", session_id, index, "s"),
                 _b(texts.HURTS, "sc", session_id, index, "h"),
             ],
+            [_b(texts.NEW_TINGLING, "dq", session_id, "tingle")] if nerve_check else [],
         ]
     )
 

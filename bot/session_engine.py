@@ -60,11 +60,13 @@ def left(rt: Runtime, row: ExerciseSession, now: datetime) -> float:
 def next_edit(remaining: float, hold: float, interval: float) -> float:
     """The remaining-time mark of the next countdown edit, or 0 for the end of the hold.
 
-    Edits are rationed (Telegram counts them against the flood limit): one every `interval`
-    seconds, one at ten seconds left, and none in the first stretch of a hold."""
+    Edits are rationed (Telegram counts them against the flood limit, and the design allows
+    3 calls a step): at most one every `interval` seconds, one at ten seconds left, and none
+    in the first interval of a hold."""
     marks = {TEN_SECONDS_LEFT} if hold >= 2 * TEN_SECONDS_LEFT else set()
     mark = hold - interval
-    while mark > TEN_SECONDS_LEFT:
+    # A full interval clear of the ten-seconds edit too: a 60 s hold gets one edit, not two.
+    while mark >= TEN_SECONDS_LEFT + interval:
         marks.add(mark)
         mark -= interval
     below = [m for m in marks if m < remaining - 0.5]
@@ -90,8 +92,28 @@ def step_card(
 ) -> Outgoing:
     steps = steps_of(rt, row)
     step = steps[row.step_index]
+    check = nerve_check_due(rt, row)
+    if check:
+        lead = f"{lead}\n\n{texts.NERVE_CHECK}".strip()
     text = cards.card(step, len(steps), status, lead)
-    return Outgoing(text, keyboards.controls(row.id or 0, row.step_index, paused=paused))
+    markup = keyboards.controls(row.id or 0, row.step_index, paused=paused, nerve_check=check)
+    return Outgoing(text, markup)
+
+
+def nerve_check_due(rt: Runtime, row: ExerciseSession) -> bool:
+    """After a nerve-tension step, the next card asks about tingling without stopping: the
+    person carries on hands-free unless something is wrong."""
+    steps = steps_of(rt, row)
+    return row.step_index > 0 and steps[row.step_index - 1].nerve_tension and not row.nerve_off
+
+
+def hold_still(rt: Runtime, row: ExerciseSession, now: datetime, state: str) -> None:
+    """Stop the clock on the current step, keeping the time it had left."""
+    step = steps_of(rt, row)[row.step_index]
+    row.remaining_seconds = max(0.0, min(left(rt, row, now), float(step.seconds)))
+    row.hold_ends_at = None
+    row.state = state
+    row.version += 1
 
 
 def start_step(rt: Runtime, row: ExerciseSession, now: datetime, lead: str) -> Outgoing:
@@ -122,7 +144,8 @@ async def finish_step(
     row.hold_ends_at = None
     row.version += 1
     await skip_nerve_steps(rt, s, row, now)
-    if step.nerve_tension and status == "done":
+    if step.nerve_tension and status == "done" and row.step_index >= len(steps):
+        # The last step: no next card to carry the question, so it is asked on its own.
         row.state = "during"
         _ask(user, f"ci:quick:{row.id}")
         return Outgoing(texts.DURING_QUESTION, keyboards.during_quick(row.id or 0))

@@ -387,3 +387,9 @@ def percent(part: int, whole: int) -> str:
 EDIT_IGNORED = (
     "I saw you edited a message. I only read new messages, so please send the answer again."
 )
+
+NERVE_CHECK = (
+    "🔎 The previous stretch pulled on the nerve. New tingling or numbness? Tap ⚡ below. "
+    "Pain? Tap 🤕. Otherwise just carry on."
+)
+NEW_TINGLING = "⚡ New tingling or numbness"

@@ -34,7 +34,11 @@ async def _steps(db: Database, user_id: int) -> list[SessionStep]:
 
 async def _session(db: Database, user_id: int) -> ExerciseSession:
     async with db.session() as s:
-        query = select(ExerciseSession).where(ExerciseSession.user_id == user_id).order_by(ExerciseSession.id.desc())
+        query = (
+            select(ExerciseSession)
+            .where(ExerciseSession.user_id == user_id)
+            .order_by(ExerciseSession.id.desc())
+        )
         return (await s.execute(query)).scalars().first()
 
 
@@ -59,7 +63,9 @@ async def test_full_session_of_every_routine_at_its_top_level(
     assert any("Side: right side" in m.display_text for m in cards) or plan.steps[0].side is None
 
 
-async def test_hold_ends_with_a_new_message_naming_what_is_next(standin: StandIn, sqlite_db: Database) -> None:
+async def test_hold_ends_with_a_new_message_naming_what_is_next(
+    standin: StandIn, sqlite_db: Database
+) -> None:
     async with running_bot(standin, sqlite_db):
         ann = standin.user(3101)
         await onboard(ann, routine="seated_hamstring_progression", side="Left")
@@ -69,7 +75,9 @@ async def test_hold_ends_with_a_new_message_naming_what_is_next(standin: StandIn
     assert any("Well done. Next:" in t for t in texts)
 
 
-async def test_pause_keeps_the_remaining_time_and_resume_continues(standin: StandIn, sqlite_db: Database) -> None:
+async def test_pause_keeps_the_remaining_time_and_resume_continues(
+    standin: StandIn, sqlite_db: Database
+) -> None:
     # A slow scale, so the pause lands in the middle of the first hold (10 s → 1 s real).
     async with running_bot(standin, sqlite_db, timer_scale=0.1, get_ready_seconds=0.0):
         bo = standin.user(3102)
@@ -136,7 +144,9 @@ async def test_old_button_after_the_session_ended(standin: StandIn, sqlite_db: D
         await di.press("⏹ Stop", message_id=card.message_id)
         await asyncio.sleep(0.3)
     answers = [p for m, p in standin.calls[before:] if m == "answerCallbackQuery"]
-    assert [a.get("text") for a in answers] == ["That session has ended. /now starts a new one."] * 2
+    assert [a.get("text") for a in answers] == [
+        "That session has ended. /now starts a new one."
+    ] * 2
 
 
 async def test_restart_mid_hold_then_resume(standin: StandIn, sqlite_db: Database) -> None:
@@ -166,12 +176,42 @@ async def run_rest(user) -> None:  # noqa: ANN001
     await user.wait_for("Session finished")
 
 
-async def test_two_people_at_once_do_not_touch_each_other(standin: StandIn, database: Database) -> None:
+async def test_two_people_at_once_do_not_touch_each_other(
+    standin: StandIn, database: Database
+) -> None:
     async with running_bot(standin, database):
         fi, gu = standin.user(3106), standin.user(3107)
-        await asyncio.gather(onboard(fi, side="Left"), onboard(gu, routine="runner_cooldown_sciatica", side="Right"))
-        a, b = await asyncio.gather(run_session(fi, pain_before=1, pain_after=1), run_session(gu, pain_before=4, pain_after=4))
+        await asyncio.gather(
+            onboard(fi, side="Left"), onboard(gu, routine="runner_cooldown_sciatica", side="Right")
+        )
+        a, b = await asyncio.gather(
+            run_session(fi, pain_before=1, pain_after=1),
+            run_session(gu, pain_before=4, pain_after=4),
+        )
     assert "1/10 before" in a.text and "4/10 before" in b.text
     fi_steps, gu_steps = await _steps(database, fi.id), await _steps(database, gu.id)
     assert {s.step_id for s in fi_steps}.isdisjoint({s.step_id for s in gu_steps})
     assert all(s.status == "done" for s in fi_steps + gu_steps)
+
+
+@pytest.mark.parametrize("routine_id", ["seated_couch_sciatica", "seated_hamstring_progression"])
+async def test_api_calls_per_step_stay_within_the_budget(
+    standin: StandIn, sqlite_db: Database, routine_id: str
+) -> None:
+    """The design's budget: at most 3 Bot API calls per step on average, check-ins included."""
+    routine = default_catalog().get(routine_id)
+    async with running_bot(standin, sqlite_db):
+        user = standin.user(3200 + len(routine_id))
+        await onboard(user, routine=routine_id)
+        await _set_level(sqlite_db, user.id, routine.top_level)
+        first_call = len(standin.calls)
+        await run_session(user)
+        session_calls = [
+            method
+            for method, params in standin.calls[first_call:]
+            if params.get("chat_id") == user.id or method == "answerCallbackQuery"
+        ]
+    steps = len(build_session(routine, routine.top_level, "left").steps)
+    assert len(session_calls) / steps <= 3, (len(session_calls), steps)
+    # Every hold's end is announced by a new message (it makes a sound); edits do the rest.
+    assert session_calls.count("sendMessage") >= steps - 1

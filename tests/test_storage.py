@@ -125,3 +125,23 @@ async def test_two_sqlite_writers_never_hit_busy_on_upgrade(tmp_path) -> None:  
         assert (await s.execute(select(Plan.level))).scalar_one() == 51
     await first.dispose()
     await second.dispose()
+
+
+async def test_instances_starting_together_migrate_once(database: Database) -> None:
+    """Two engines (as two instances would) upgrade the same empty database at once."""
+    async with database.engine.begin() as conn:
+        await conn.run_sync(lambda c: SQLModel.metadata.drop_all(c))
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    kwargs = {}
+    if database.dialect == "postgresql":
+        search_path = await _search_path(database)
+        kwargs = {"connect_args": {"server_settings": {"search_path": search_path}}}
+    other = Database(database.url, **kwargs)
+    await asyncio.gather(upgrade(database.engine), upgrade(other.engine))
+    await other.dispose()
+    await _user_with_plan(database)
+
+
+async def _search_path(db: Database) -> str:
+    async with db.engine.connect() as conn:
+        return str((await conn.execute(text("SHOW search_path"))).scalar_one())

@@ -12,7 +12,10 @@ from bot.routing import Ctx, button, dialog
 from bot.runtime import Runtime
 from bot.session_engine import (
     Outgoing,
+    cancel_tick,
     deliver,
+    hold_still,
+    nerve_check_due,
     next_or_after,
     skip_nerve_steps,
     start_step,
@@ -149,26 +152,44 @@ async def on_quick(ctx: Ctx, cb: Callback) -> None:
     async with ctx.tx() as s:
         row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
-        if (
-            row is None
-            or user is None
-            or row.state != "during"
-            or user.dialog != f"ci:quick:{session_id}"
-        ):
+        if row is None or user is None or not _quick_open(ctx.rt, row, user, choice):
             return await ctx.answer(texts.STALE_BUTTON)
+        offered = row.state in {"holding", "paused"}
+        if offered:
+            cancel_tick(ctx.rt, session_id)
+            if row.state == "holding":
+                hold_still(ctx.rt, row, now, "during")
+            row.state = "during"
         if choice == "pain":
             user_q.set_dialog(user, dialog=f"ci:pain:{session_id}:d")
             out = Outgoing(texts.PAIN_DURING, keyboards.pain(session_id, "d"))
         else:
             tingling = Tingling.WORSE if choice == "tingle" else Tingling.NONE
-            out = await _act(ctx.rt, s, row, user, Answer(Phase.DURING, tingling=tingling), now)
+            answer = Answer(Phase.DURING, tingling=tingling)
+            out = await _act(ctx.rt, s, row, user, answer, now, keep_step=offered)
     await ctx.answer()
     out.message_id = ctx.button_message_id
     await deliver(ctx.rt, ctx.context.bot, ctx.chat_id, out)
 
 
+def _quick_open(rt: Runtime, row: ExerciseSession, user: User, choice: str) -> bool:
+    """The nerve check is open: asked on its own after the last step, or offered on the card
+    that follows a nerve-tension step."""
+    if row.state == "during":
+        return user.dialog == f"ci:quick:{row.id}"
+    offered = row.state in {"holding", "paused"} and nerve_check_due(rt, row)
+    return offered and choice == "tingle"
+
+
 async def _act(
-    rt: Runtime, s: Any, row: ExerciseSession, user: User, answer: Answer, now: datetime
+    rt: Runtime,
+    s: Any,
+    row: ExerciseSession,
+    user: User,
+    answer: Answer,
+    now: datetime,
+    *,
+    keep_step: bool = False,
 ) -> Outgoing:
     """Decide, record the check-in and the decision, change the level, and say what happens."""
     plan = await plan_q.get_plan(s, user_id=user.id)
@@ -190,7 +211,7 @@ async def _act(
         return await _end(rt, s, row, plan, now, decision, answer, note)
     if answer.phase is Phase.BEFORE:
         return start_step(rt, row, now, texts.LETS_BEGIN)
-    return await _carry_on(rt, s, row, user, now, decision, note)
+    return await _carry_on(rt, s, row, user, now, decision, note, keep_step=keep_step)
 
 
 async def _carry_on(
@@ -201,12 +222,17 @@ async def _carry_on(
     now: datetime,
     decision: Decision,
     note: str,
+    *,
+    keep_step: bool,
 ) -> Outgoing:
+    """Go on after a check-in. `keep_step`: the answer was about the step before (the nerve
+    check on the next card), so the step now running is not the one to stop."""
     if decision.action is Action.STOP_STEP:
         row.nerve_off = True
+        note = f"{note} {texts.SKIPPING_NERVE}"
+    if decision.action is Action.STOP_STEP and not keep_step:
         await _close_step(rt, s, row, now)
         await skip_nerve_steps(rt, s, row, now)
-        note = f"{note} {texts.SKIPPING_NERVE}"
     elif row.remaining_seconds is not None:
         row.state = "paused"
         out = resume_out(rt, row, now)

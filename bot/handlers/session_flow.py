@@ -22,6 +22,7 @@ from bot.session_engine import (
     cancel_tick,
     deliver,
     finish_step,
+    hold_still,
     left,
     step_card,
     steps_of,
@@ -109,7 +110,7 @@ async def _pause(
     rt: Runtime, s: Any, row: ExerciseSession, user: User | None, now: datetime
 ) -> Outgoing:
     if row.state == "holding":
-        _hold_still(rt, row, now, "paused")
+        hold_still(rt, row, now, "paused")
     return step_card(rt, row, cards.paused(row.remaining_seconds or 0), paused=True)
 
 
@@ -162,19 +163,11 @@ async def _hurt(
     rt: Runtime, s: Any, row: ExerciseSession, user: User | None, now: datetime
 ) -> Outgoing:
     if row.state == "holding":
-        _hold_still(rt, row, now, "during")
+        hold_still(rt, row, now, "during")
     row.state = "during"
     if user is not None:
         user_q.set_dialog(user, dialog=f"ci:pain:{row.id}:d")
     return Outgoing(texts.PAIN_HURT, keyboards.pain(row.id or 0, "d"))
-
-
-def _hold_still(rt: Runtime, row: ExerciseSession, now: datetime, state: str) -> None:
-    step = steps_of(rt, row)[row.step_index]
-    row.remaining_seconds = max(0.0, min(left(rt, row, now), float(step.seconds)))
-    row.hold_ends_at = None
-    row.state = state
-    row.version += 1
 
 
 _CONTROLS = {"p": _pause, "r": _resume, "k": _skip, "s": _stop, "h": _hurt}
@@ -239,7 +232,7 @@ async def recover(app: Application) -> None:  # type: ignore[type-arg]
     async with rt.db.session() as s:
         for row in await session_q.list_running(s):
             if row.state == "holding":
-                _hold_still(rt, row, now, "paused")
+                hold_still(rt, row, now, "paused")
             if row.state != "paused" or row.step_index >= row.total_steps:
                 continue
             user = await user_q.get_user(s, user_id=row.user_id)

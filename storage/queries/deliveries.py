@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -51,8 +53,10 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: timedelta) -> list[Due]:
-    """Lease up to `limit` due plans to this instance.
+async def claim(
+    session: AsyncSession, *, now: datetime, limit: int, lease_until: datetime
+) -> list[Due]:
+    """Lease up to `limit` due plans to this instance, until `lease_until`.
 
     PostgreSQL skips rows another instance holds; SQLite's engine begins with BEGIN IMMEDIATE,
     so the UPDATE … RETURNING below is already the only writer."""
@@ -62,7 +66,7 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int, lease: time
     result = await session.execute(
         update(Plan)
         .where(col(Plan.id).in_(select(candidates.subquery().c.id)))
-        .values(lease_until=now + lease)
+        .values(lease_until=lease_until)
         .returning(
             col(Plan.id),
             col(Plan.user_id),
@@ -111,11 +115,17 @@ async def existing(session: AsyncSession, *, keys: Sequence[str]) -> dict[str, D
     return {row.occurrence_key: row for row in result.scalars()}
 
 
-async def insert_all(session: AsyncSession, *, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Bulk INSERT of delivery rows; returns their ids by occurrence key."""
+async def insert_new(session: AsyncSession, *, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Bulk INSERT of delivery rows, skipping any whose occurrence key is already there (an
+    occurrence seen before); returns the new rows' ids by occurrence key."""
     if not rows:
         return {}
-    statement = insert(Delivery).returning(col(Delivery.id), col(Delivery.occurrence_key))
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(Delivery)
+        .on_conflict_do_nothing(index_elements=[col(Delivery.occurrence_key)])
+        .returning(col(Delivery.id), col(Delivery.occurrence_key))
+    )
     result = await session.execute(statement, rows)
     return {key: delivery_id for delivery_id, key in result.all() if delivery_id is not None}
 
@@ -160,14 +170,24 @@ async def next_day_pending(session: AsyncSession, *, user_ids: Iterable[int]) ->
     return {uid: sid for uid, sid in last.items() if sid not in answered}
 
 
-async def update_by_id(
-    session: AsyncSession, *, deliveries: list[dict[str, Any]], plans: list[dict[str, Any]]
+async def record(
+    session: AsyncSession,
+    *,
+    deliveries: list[dict[str, Any]],
+    plans: list[dict[str, Any]],
+    lease_until: datetime,
 ) -> None:
-    """Bulk UPDATE by primary key; each dict holds "id" and the columns to set."""
+    """Bulk UPDATE by id; each dict holds "id" and the columns to set.
+
+    A plan is updated only while the lease is still this claim's: a plan changed meanwhile
+    (a change clears the lease) keeps its new schedule, and a lease that another instance
+    took over is that instance's to settle."""
     if deliveries:
         await session.execute(update(Delivery), deliveries)
     if plans:
-        await session.execute(update(Plan), plans)
+        ours = update(Plan).where(col(Plan.lease_until) == lease_until)
+        # No ORM objects are loaded to synchronise, and SQLAlchemy cannot with extra criteria.
+        await session.execute(ours.execution_options(synchronize_session=None), plans)
 
 
 async def get_owned(session: AsyncSession, *, delivery_id: int, user_id: int) -> Delivery | None:
