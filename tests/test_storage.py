@@ -53,7 +53,7 @@ async def test_upgrade_from_the_first_migration_keeps_the_data(database: Databas
 
 
 async def test_models_and_migrations_agree(database: Database) -> None:
-    def diff(connection) -> list[object]:  # noqa: ANN001
+    def diff(connection) -> list[object]:
         return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
 
     async with database.engine.connect() as conn:
@@ -70,7 +70,7 @@ async def test_timestamps_come_back_aware_utc_and_naive_ones_are_refused(
     assert plan.next_due_at.tzinfo is not None and plan.next_due_at.utcoffset() == timedelta(0)
     with pytest.raises(StatementError, match="naive datetime"):
         async with database.session() as s:
-            s.add(User(id=9, chat_id=9, created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+            s.add(User(id=9, chat_id=9, created_at=datetime(2026, 1, 1)))
 
 
 async def test_one_delivery_per_occurrence_key(database: Database) -> None:
@@ -106,7 +106,7 @@ async def test_sqlite_is_tuned(sqlite_db: Database) -> None:
     assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
 
 
-async def test_two_sqlite_writers_never_hit_busy_on_upgrade(tmp_path) -> None:  # noqa: ANN001
+async def test_two_sqlite_writers_never_hit_busy_on_upgrade(tmp_path) -> None:
     """Two engines (as two processes would) read, then write: BEGIN IMMEDIATE makes it safe."""
     url = f"sqlite+aiosqlite:///{tmp_path}/busy.db"
     first, second = Database(url), Database(url)
@@ -125,23 +125,3 @@ async def test_two_sqlite_writers_never_hit_busy_on_upgrade(tmp_path) -> None:  
         assert (await s.execute(select(Plan.level))).scalar_one() == 51
     await first.dispose()
     await second.dispose()
-
-
-async def test_instances_starting_together_migrate_once(database: Database) -> None:
-    """Two engines (as two instances would) upgrade the same empty database at once."""
-    async with database.engine.begin() as conn:
-        await conn.run_sync(lambda c: SQLModel.metadata.drop_all(c))
-        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    kwargs = {}
-    if database.dialect == "postgresql":
-        search_path = await _search_path(database)
-        kwargs = {"connect_args": {"server_settings": {"search_path": search_path}}}
-    other = Database(database.url, **kwargs)
-    await asyncio.gather(upgrade(database.engine), upgrade(other.engine))
-    await other.dispose()
-    await _user_with_plan(database)
-
-
-async def _search_path(db: Database) -> str:
-    async with db.engine.connect() as conn:
-        return str((await conn.execute(text("SHOW search_path"))).scalar_one())
