@@ -32,7 +32,7 @@ async def postgres_unreachable() -> str | None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Database]:  # noqa: ANN001
+async def database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Database]:
     """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
         db = Database(f"sqlite+aiosqlite:///{tmp_path}/test.db")
@@ -59,7 +59,7 @@ async def database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Da
 
 
 @pytest.fixture
-async def sqlite_db(tmp_path) -> AsyncIterator[Database]:  # noqa: ANN001
+async def sqlite_db(tmp_path) -> AsyncIterator[Database]:
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/test.db")
     await upgrade(db.engine)
     yield db

@@ -62,7 +62,10 @@ async def run_session(
     await user.press("None")
     while True:
         message = await user.wait_for(
-            lambda m: any(key in m.display_text for key in ("pulls on the nerve", "last stretch", "Session finished")),
+            lambda m: any(
+                key in m.display_text
+                for key in ("pulls on the nerve", "last stretch", "Session finished")
+            ),
             timeout=20,
         )
         if "Session finished" in message.display_text:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.settings import Settings
 from bot.standin import StandIn
@@ -39,9 +40,9 @@ async def claimed_chats(db: Database) -> set[int]:
     """Chats whose delivery was claimed but not yet recorded: the ones in flight."""
     async with db.session() as s:
         rows = await s.execute(
-            select(Plan.user_id)
-            .join(Delivery, Delivery.plan_id == Plan.id)  # type: ignore[arg-type]
-            .where(Delivery.status == "claimed")
+            select(col(Plan.user_id))
+            .join(Delivery, col(Delivery.plan_id) == col(Plan.id))
+            .where(col(Delivery.status) == "claimed")
         )
         return set(rows.scalars())
 
@@ -78,6 +79,6 @@ async def test_sigkill_mid_fan_out_loses_nothing(standin: StandIn, tmp_path: Pat
     assert twice <= in_flight, "repeated a reminder that was not in flight"
     assert len(twice) <= BATCH
     async with db.session() as s:
-        statuses = Counter((await s.execute(select(Delivery.status))).scalars())
+        statuses = Counter((await s.execute(select(col(Delivery.status)))).scalars())
     assert statuses == {"sent": PLANS}
     await db.dispose()

@@ -28,11 +28,17 @@ async def test_whole_flow_saves_a_plan(standin: StandIn, database: Database) -> 
         assert "Seated hamstring stretch" in summary.text
         assert "Right" in summary.text and "19:00" in summary.text
         assert "America/New_York" in summary.text
-        assert [b["text"] for b in summary.buttons] == ["▶ Start a session now", "✏ Change something"]
+        assert [b["text"] for b in summary.buttons] == [
+            "▶ Start a session now",
+            "✏ Change something",
+        ]
     plan = await _plan(database, 2001)
     assert plan is not None
     assert (plan.routine_id, plan.side, plan.time_local, plan.tz) == (
-        "seated_hamstring_progression", "right", "19:00", "America/New_York",
+        "seated_hamstring_progression",
+        "right",
+        "19:00",
+        "America/New_York",
     )
     assert plan.level == 1 and plan.status == "active"
     assert plan.next_due_at is not None and plan.next_due_at > datetime.now(UTC)
@@ -42,9 +48,17 @@ async def test_whole_flow_saves_a_plan(standin: StandIn, database: Database) -> 
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("7:30", "07:30"), ("07:30", "07:30"), ("7.30", "07:30"), ("7:30 pm", "19:30"), ("19:30", "19:30")],
+    [
+        ("7:30", "07:30"),
+        ("07:30", "07:30"),
+        ("7.30", "07:30"),
+        ("7:30 pm", "19:30"),
+        ("19:30", "19:30"),
+    ],
 )
-async def test_each_way_of_typing_a_time(standin: StandIn, sqlite_db: Database, typed: str, expected: str) -> None:
+async def test_each_way_of_typing_a_time(
+    standin: StandIn, sqlite_db: Database, typed: str, expected: str
+) -> None:
     async with running_bot(standin, sqlite_db):
         bob = standin.user(2002)
         await _to_time_question(bob)
@@ -56,7 +70,9 @@ async def test_each_way_of_typing_a_time(standin: StandIn, sqlite_db: Database, 
     assert plan is not None and plan.time_local == expected and plan.tz == "UTC+02:00"
 
 
-async def test_bad_time_and_zone_get_a_hint_and_the_question_again(standin: StandIn, sqlite_db: Database) -> None:
+async def test_bad_time_and_zone_get_a_hint_and_the_question_again(
+    standin: StandIn, sqlite_db: Database
+) -> None:
     async with running_bot(standin, sqlite_db):
         cy = standin.user(2003)
         await _to_time_question(cy)
@@ -74,7 +90,9 @@ async def test_bad_time_and_zone_get_a_hint_and_the_question_again(standin: Stan
     assert plan is not None and plan.tz == "Europe/Berlin" and plan.time_local == "08:15"
 
 
-async def test_red_flag_yes_sends_to_urgent_care_and_creates_no_plan(standin: StandIn, database: Database) -> None:
+async def test_red_flag_yes_sends_to_urgent_care_and_creates_no_plan(
+    standin: StandIn, database: Database
+) -> None:
     async with running_bot(standin, database):
         dee = standin.user(2004)
         await dee.send("/start")
@@ -141,7 +159,9 @@ async def test_pause_and_resume(standin: StandIn, database: Database) -> None:
     assert resumed is not None and resumed.status == "active"
 
 
-async def test_restart_mid_onboarding_continues_at_the_same_question(standin: StandIn, sqlite_db: Database) -> None:
+async def test_restart_mid_onboarding_continues_at_the_same_question(
+    standin: StandIn, sqlite_db: Database
+) -> None:
     gus = standin.user(2007)
     async with running_bot(standin, sqlite_db):
         await _to_time_question(gus)
@@ -154,7 +174,9 @@ async def test_restart_mid_onboarding_continues_at_the_same_question(standin: St
     assert plan is not None and plan.time_local == "08:00" and plan.tz == "Europe/London"
 
 
-async def test_stale_and_forged_buttons_get_a_polite_answer(standin: StandIn, sqlite_db: Database) -> None:
+async def test_stale_and_forged_buttons_get_a_polite_answer(
+    standin: StandIn, sqlite_db: Database
+) -> None:
     async with running_bot(standin, sqlite_db):
         hal = standin.user(2008)
         await onboard(hal)
@@ -169,7 +191,7 @@ async def test_stale_and_forged_buttons_get_a_polite_answer(standin: StandIn, sq
     assert plan is not None and plan.days == "0,2,4"
 
 
-async def _to_time_question(user) -> None:  # noqa: ANN001
+async def _to_time_question(user) -> None:
     await user.send("/start")
     await user.wait_for("not medical advice")
     await user.press("I understand and agree")

@@ -170,7 +170,7 @@ async def test_restart_mid_hold_then_resume(standin: StandIn, sqlite_db: Databas
     assert all(s.status == "done" for s in steps)
 
 
-async def run_rest(user) -> None:  # noqa: ANN001
+async def run_rest(user) -> None:
     message = await user.wait_for("last stretch", timeout=20)
     await user.press("2", message_id=message.message_id)
     await user.wait_for("Session finished")

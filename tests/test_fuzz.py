@@ -55,7 +55,7 @@ class Rig:
             await self.stop_event.wait()
         await self.db.dispose()
 
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:  # noqa: ASYNC109
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def close(self) -> None:

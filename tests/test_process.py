@@ -16,39 +16,66 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))
+    }
     return {**env, **extra}
 
 
 def test_no_token_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env=_env(PYTHONPATH=str(ROOT)),
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=_env(PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert len(lines) == 1, lines
-    assert "TELEGRAM_BOT_TOKEN" in lines[0] and "@BotFather" in lines[0] and "make playground" in lines[0]
+    assert (
+        "TELEGRAM_BOT_TOKEN" in lines[0]
+        and "@BotFather" in lines[0]
+        and "make playground" in lines[0]
+    )
 
 
 def test_malformed_setting_names_what_to_fix(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=tmp_path,
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
         env=_env(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=TOKEN, ADMIN_IDS="alice"),
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert (result.stdout + result.stderr).strip().startswith("ADMIN_IDS is invalid")
 
 
-async def test_real_process_answers_start_and_never_logs_the_token(standin: StandIn, tmp_path: Path) -> None:
+async def test_real_process_answers_start_and_never_logs_the_token(
+    standin: StandIn, tmp_path: Path
+) -> None:
     env = _env(
-        PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=standin.base_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/bot.db", LOG_LEVEL="DEBUG",
+        PYTHONPATH=str(ROOT),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=standin.base_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/bot.db",
+        LOG_LEVEL="DEBUG",
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         ann = standin.user(4242, first_name="Ann")

@@ -39,7 +39,7 @@ async def test_request_without_the_secret_gets_403(standin: StandIn, sqlite_db: 
 
 
 async def test_a_retried_update_is_handled_once(standin: StandIn, database: Database) -> None:
-    async with webhook_bot(standin, database) as (app, url), httpx.AsyncClient() as client:
+    async with webhook_bot(standin, database) as (_app, url), httpx.AsyncClient() as client:
         update = {
             "update_id": 777,
             "message": {
