@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -21,6 +20,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullFormatter
 
 from bot import texts
+from bot.chart_data import ProgressChart
 
 # Portrait 4:5 fills a phone's width; Telegram shrinks photos to 1280 px on the long side,
 # so this size arrives as drawn.
@@ -33,44 +33,6 @@ MARK_COLOUR, PAUSE_COLOUR = "#444444", "#BBBBBB"
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE = 26, 21, 19
 MONDAY = 0
 MIN_PAUSE = timedelta(hours=12)
-
-
-@dataclass(frozen=True)
-class PainPoint:
-    at: datetime
-    before: int | None
-    after: int | None
-
-
-@dataclass(frozen=True)
-class LevelMark:
-    at: datetime
-    before: int
-    after: int
-
-
-@dataclass(frozen=True)
-class Span:
-    start: datetime
-    end: datetime
-
-
-@dataclass(frozen=True)
-class ProgressChart:
-    """Everything the chart shows; `start` is a Monday midnight in the person's zone."""
-
-    tz: tzinfo
-    start: datetime
-    weeks: list[int]  # sessions done in each week from `start`
-    planned: int  # sessions a week in the plan
-    plan_since: datetime  # the Monday of the week the plan was set up
-    pains: list[PainPoint]
-    levels: list[LevelMark]
-    pauses: list[Span]
-
-    @property
-    def end(self) -> datetime:
-        return self.start + timedelta(weeks=len(self.weeks))
 
 
 async def progress_png(chart: ProgressChart) -> bytes:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import charts
+from bot import chart_data, charts
 from routines.cadence import zone
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -19,7 +19,7 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def chart(tz: str = "Europe/Berlin", **changes: object) -> charts.ProgressChart:
+def chart(tz: str = "Europe/Berlin", **changes: object) -> chart_data.ProgressChart:
     """Eight weeks from Monday 17 March 2025: a session every other day, pain easing."""
     where = zone(tz)
     start = datetime(2025, 3, 17, tzinfo=where)
@@ -31,13 +31,13 @@ def chart(tz: str = "Europe/Berlin", **changes: object) -> charts.ProgressChart:
         "planned": 3,
         "plan_since": start + timedelta(weeks=1),
         "pains": [
-            charts.PainPoint(at.astimezone(UTC), max(0, 7 - n // 4), max(0, 6 - n // 3))
+            chart_data.PainPoint(at.astimezone(UTC), max(0, 7 - n // 4), max(0, 6 - n // 3))
             for n, at in enumerate(sessions)
         ],
-        "levels": [charts.LevelMark(start + timedelta(days=16), 1, 2)],
-        "pauses": [charts.Span(start + timedelta(days=22), start + timedelta(days=30))],
+        "levels": [chart_data.LevelMark(start + timedelta(days=16), 1, 2)],
+        "pauses": [chart_data.Span(start + timedelta(days=22), start + timedelta(days=30))],
     }
-    return charts.ProgressChart(**{**values, **changes})  # type: ignore[arg-type]
+    return chart_data.ProgressChart(**{**values, **changes})  # type: ignore[arg-type]
 
 
 def test_known_data_gives_a_png_of_the_right_size() -> None:
@@ -50,8 +50,8 @@ def test_known_data_gives_a_png_of_the_right_size() -> None:
         # Two sessions, the least that is charted, one without a "before" answer.
         {
             "pains": [
-                charts.PainPoint(datetime(2025, 5, 5, 6, tzinfo=UTC), None, 3),
-                charts.PainPoint(datetime(2025, 5, 7, 6, tzinfo=UTC), 4, 2),
+                chart_data.PainPoint(datetime(2025, 5, 5, 6, tzinfo=UTC), None, 3),
+                chart_data.PainPoint(datetime(2025, 5, 7, 6, tzinfo=UTC), 4, 2),
             ],
             "weeks": [0] * 7 + [2],
             "levels": [],
@@ -60,9 +60,9 @@ def test_known_data_gives_a_png_of_the_right_size() -> None:
         # A pause that runs on past the chart's end, and a level change back down.
         {
             "pauses": [
-                charts.Span(datetime(2025, 5, 8, tzinfo=UTC), datetime(2025, 6, 30, tzinfo=UTC))
+                chart_data.Span(datetime(2025, 5, 8, tzinfo=UTC), datetime(2025, 6, 30, tzinfo=UTC))
             ],
-            "levels": [charts.LevelMark(datetime(2025, 4, 1, tzinfo=UTC), 3, 2)],
+            "levels": [chart_data.LevelMark(datetime(2025, 4, 1, tzinfo=UTC), 3, 2)],
         },
         # More sessions than planned: the axis grows to fit them.
         {"weeks": [7, 7, 6, 7, 7, 7, 5, 7], "planned": 1},

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import charts, export, texts
+from bot import chart_data, export, texts
 from bot.handlers.general import on_unknown_command
 from bot.routing import Ctx
 from bot.timefmt import local, local_text
@@ -48,6 +48,8 @@ async def on_progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if len(progress.chart.pains) < 2:
         await ctx.send(texts.PROGRESS_TOO_FEW.format(count=len(progress.chart.pains)))
         return
+    from bot import charts  # matplotlib loads on the first chart, not at start-up
+
     png = await charts.progress_png(progress.chart)
     caption = _caption(ctx, plan, progress)
     await ctx.context.bot.send_photo(ctx.chat_id, png, caption=caption)
@@ -55,7 +57,7 @@ async def on_progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 @dataclass(frozen=True)
 class Progress:
-    chart: charts.ProgressChart
+    chart: chart_data.ProgressChart
     streak: int
     month: int
 
@@ -73,14 +75,14 @@ async def _gather(s: AsyncSession, plan: Plan, now: datetime) -> Progress:
         s, user_id=plan.user_id, since=_midnight(today.replace(day=1), tz)
     )
     days = plan_q.parse_days(plan.days)
-    chart = charts.ProgressChart(
+    chart = chart_data.ProgressChart(
         tz=tz,
         start=start,
         weeks=_per_week(finished, first),
         planned=len(days),
         plan_since=_midnight(adherence.week_start(local(plan.created_at, plan.tz).date()), tz),
-        pains=[charts.PainPoint(r.started_at, r.pain_before, r.pain_after) for r in finished],
-        levels=[charts.LevelMark(c.created_at, c.level_before, c.level_after) for c in changes],
+        pains=[chart_data.PainPoint(r.started_at, r.pain_before, r.pain_after) for r in finished],
+        levels=[chart_data.LevelMark(c.created_at, c.level_before, c.level_after) for c in changes],
         pauses=_pauses(paused_at, finished, plan, start + timedelta(weeks=CHART_WEEKS)),
     )
     done = {date.fromisoformat(d) for d in done_days}
@@ -103,7 +105,7 @@ def _per_week(finished: Sequence[ExerciseSession], first: date) -> list[int]:
 
 def _pauses(
     paused_at: list[datetime], finished: Sequence[ExerciseSession], plan: Plan, end: datetime
-) -> list[charts.Span]:
+) -> list[chart_data.Span]:
     """When reminders were off, as far as the rows tell; a pause still on runs to `end`.
 
     A pause that a check-in caused lasts until the next session (or until the plan was last
@@ -111,13 +113,13 @@ def _pauses(
     or the last /pause with a number of days. Overlaps are merged so they shade once."""
     starts = [row.started_at for row in finished]
     spans = [
-        charts.Span(at, next((t for t in starts if t > at), _resumed(plan, at, end)))
+        chart_data.Span(at, next((t for t in starts if t > at), _resumed(plan, at, end)))
         for at in paused_at
     ]
     if plan.status != "active":  # paused, stopped, or blocked: no reminders either way
-        spans.append(charts.Span(plan.updated_at, end))
+        spans.append(chart_data.Span(plan.updated_at, end))
     elif plan.paused_until is not None and plan.paused_until > plan.updated_at:
-        spans.append(charts.Span(plan.updated_at, plan.paused_until))
+        spans.append(chart_data.Span(plan.updated_at, plan.paused_until))
     return _merged(spans)
 
 
@@ -126,11 +128,11 @@ def _resumed(plan: Plan, paused: datetime, end: datetime) -> datetime:
     return end if still_off or plan.updated_at <= paused else plan.updated_at
 
 
-def _merged(spans: list[charts.Span]) -> list[charts.Span]:
-    merged: list[charts.Span] = []
+def _merged(spans: list[chart_data.Span]) -> list[chart_data.Span]:
+    merged: list[chart_data.Span] = []
     for span in sorted(spans, key=lambda s: s.start):
         if merged and span.start <= merged[-1].end:
-            merged[-1] = charts.Span(merged[-1].start, max(merged[-1].end, span.end))
+            merged[-1] = chart_data.Span(merged[-1].start, max(merged[-1].end, span.end))
         else:
             merged.append(span)
     return merged
