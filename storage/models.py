@@ -181,7 +181,8 @@ class Delivery(SQLModel, table=True):
     # The plan plus the person's local date (or a snooze's own key): one reminder per occurrence.
     occurrence_key: str = Field(max_length=64, unique=True)
     due_at: datetime = Field(sa_column=_ts(nullable=False))
-    status: str = Field(max_length=16)  # claimed | sent | missed | skipped | failed | suppressed
+    # claimed | sent | missed | skipped | failed | blocked | suppressed
+    status: str = Field(max_length=16)
     attempts: int = Field(default=0)
     message_id: int | None = Field(default=None)
     error: str | None = Field(default=None, max_length=128)

@@ -245,7 +245,7 @@ ZONES = [
 @given(
     tz=st.sampled_from(ZONES),
     days=st.sets(st.integers(0, 6), min_size=1),
-    at=st.times().map(lambda value: value.replace(microsecond=0)),
+    at=st.times().map(lambda value: value.replace(microsecond=0, fold=0)),
     after=st.datetimes(datetime(2023, 1, 1), datetime(2025, 12, 31), timezones=st.just(UTC)),
 )
 def test_each_chosen_local_date_fires_once_at_its_wall_time(

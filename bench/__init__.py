@@ -1,0 +1,1 @@
+"""Benchmarks against the local Bot API stand-in; see bench/README.md."""

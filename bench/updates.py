@@ -1,0 +1,367 @@
+"""Update handling against a bare echo bot: `python -m bench.updates`.
+
+On one stand-in, in one run, first a bare python-telegram-bot echo bot (an Application with
+one MessageHandler that replies with the text), then the real Application. Both get the
+same traffic shape, one typed message per person:
+
+- the echo bot: any text, answered with the same text;
+- the bot, "pain before": a person with a session waiting for the before check-in types
+  their pain ("3"); the bot stores it (session and dialog rows) and replies with the
+  tingling question;
+- the bot, "pain after": a person at the end of a session types their pain; the bot
+  records the check-in and its decision, ends the session and replies with the summary.
+
+People, plans and sessions are inserted straight into the tables. For each kind:
+
+- throughput: a burst of `--burst` updates queued at once, over the time until the last
+  reply reached the stand-in;
+- latency: updates paced at `--rate` per second for `--seconds`; from the moment the
+  stand-in queues an update to the moment the bot's reply reaches the stand-in.
+
+Both applications process up to 64 updates at once (the bot's `concurrent_updates(64)`),
+poll with the same settings, and send without a rate limiter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bench.sessions import (
+    TOKEN,
+    Background,
+    Listeners,
+    RssSampler,
+    fresh_database,
+    machine,
+    percentile,
+    running_bot,
+)
+from bot.metrics import Metrics
+from bot.standin import BotMessage, StandIn
+from storage.engine import Database
+from storage.models import ExerciseSession, Plan, User
+
+CONCURRENCY = 64  # what bot/app.py gives the real Application
+WARM_UP = 50
+FIRST_USER = 2_000_001
+
+
+@dataclass
+class Replies:
+    """Reply latency per chat: each person sends one message and gets one reply."""
+
+    sent_at: dict[int, float] = field(default_factory=dict)
+    latency: list[float] = field(default_factory=list)
+    last_reply: float = 0.0
+    waiting: int = 0
+    all_in: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def on_message(self, kind: str, message: BotMessage) -> None:
+        at = self.sent_at.pop(message.chat_id, None)
+        if kind != "sent" or at is None:
+            return
+        self.last_reply = time.perf_counter()
+        self.latency.append(self.last_reply - at)
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.all_in.set()
+
+
+def _message(standin: StandIn, chat_id: int, text: str) -> None:
+    """What a person typing `text` makes Telegram queue; quicker than a ScriptedUser."""
+    standin.add_update(
+        {
+            "message": {
+                "message_id": 1,
+                "from": {"id": chat_id, "is_bot": False, "first_name": "Bench"},
+                "chat": {"id": chat_id, "type": "private", "first_name": "Bench"},
+                "date": int(time.time()),
+                "text": text,
+            }
+        }
+    )
+
+
+async def _round(
+    standin: StandIn,
+    listeners: Listeners,
+    chats: list[int],
+    text: str,
+    *,
+    rate: float | None,
+    patience: float,
+) -> Replies:
+    """Send one message per chat (all at once, or paced at `rate`) and wait for the replies."""
+    replies = Replies(waiting=len(chats))
+    listeners.current = replies.on_message
+    began = time.perf_counter()
+    for i, chat_id in enumerate(chats):
+        if rate:
+            await asyncio.sleep(max(0.0, began + i / rate - time.perf_counter()))
+        replies.sent_at[chat_id] = time.perf_counter()
+        _message(standin, chat_id, text)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(patience):
+            await replies.all_in.wait()
+    listeners.current = None
+    if replies.waiting:
+        logging.warning("%d of %d updates got no reply in time", replies.waiting, len(chats))
+    return replies
+
+
+@dataclass
+class ChatIds:
+    """Fresh chat ids: each person sends one message in the whole run."""
+
+    next_id: int = FIRST_USER
+
+    def take(self, n: int) -> list[int]:
+        ids = list(range(self.next_id, self.next_id + n))
+        self.next_id += n
+        return ids
+
+
+async def measure(
+    standin: StandIn,
+    listeners: Listeners,
+    ids: Callable[[int], list[int]],
+    text: str,
+    args: argparse.Namespace,
+    metrics: Metrics | None = None,
+) -> dict[str, Any]:
+    await _round(standin, listeners, ids(WARM_UP), text, rate=None, patience=30)
+    burst_chats = ids(args.burst)
+    began = time.perf_counter()
+    burst = await _round(standin, listeners, burst_chats, text, rate=None, patience=90)
+    elapsed = (burst.last_reply or time.perf_counter()) - began
+    paced_n = int(args.rate * args.seconds)
+    mark = len(metrics.latencies) if metrics else 0
+    paced = await _round(standin, listeners, ids(paced_n), text, rate=args.rate, patience=60)
+    handler = metrics.latencies[mark:] if metrics else []
+    return {
+        "handler_p50": percentile(handler, 50),
+        "handler_p99": percentile(handler, 99),
+        "throughput": len(burst.latency) / elapsed if elapsed > 0 else float("nan"),
+        "burst_seconds": elapsed,
+        "burst_replies": len(burst.latency),
+        "p50": percentile(paced.latency, 50),
+        "p99": percentile(paced.latency, 99),
+        "max": max(paced.latency, default=float("nan")),
+        "n": len(paced.latency),
+    }
+
+
+@asynccontextmanager
+async def echo_bot(standin: StandIn) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(standin.base_url)
+        .concurrent_updates(CONCURRENCY)
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+async def seed(db: Database, chat_ids: list[int], *, phase: str) -> None:
+    """People whose session waits for a typed pain answer: before it (b) or after it (a)."""
+    now = datetime.now(UTC)
+    async with db.session() as s:
+        users = [
+            User(id=c, chat_id=c, first_name="Bench", consented_at=now, screened_at=now)
+            for c in chat_ids
+        ]
+        s.add_all(users)
+        await s.flush()
+        plans = [
+            Plan(
+                user_id=c,
+                routine_id="seated_hamstring_progression",
+                level=1,
+                side="left",
+                days="0,2,4",
+                time_local="07:00",
+                tz="UTC",
+                next_due_at=now + timedelta(hours=12),
+                redflag_checked_at=now,
+            )
+            for c in chat_ids
+        ]
+        s.add_all(plans)
+        await s.flush()
+        rows = [
+            ExerciseSession(
+                user_id=c,
+                plan_id=plan.id,
+                routine_id="seated_hamstring_progression",
+                level=1,
+                side="left",
+                state="before_pain" if phase == "b" else "after",
+                step_index=0 if phase == "b" else 4,
+                total_steps=4,
+                pain_before=None if phase == "b" else 2,
+                local_date=now.date().isoformat(),
+                started_at=now - timedelta(minutes=0 if phase == "b" else 5),
+            )
+            for c, plan in zip(chat_ids, plans, strict=True)
+        ]
+        s.add_all(rows)
+        await s.flush()
+        for user, row in zip(users, rows, strict=True):
+            user.dialog = f"ci:pain:{row.id}:{phase}"
+
+
+def _forget(standin: StandIn) -> None:
+    """Drop the stand-in's record of past calls and chats (nobody writes again), so the
+    process heap, and with it the garbage collector's pauses, is alike for every phase."""
+    standin.calls.clear()
+    standin.chats.clear()
+
+
+def _needed(args: argparse.Namespace) -> int:
+    return WARM_UP + args.burst + int(args.rate * args.seconds)
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    standin = StandIn()
+    await standin.start()
+    listeners = Listeners(standin)
+    result: dict[str, Any] = {"machine": machine(), "args": vars(args)}
+    counter = ChatIds()
+    background = Background()
+    try:
+        with background:
+            async with echo_bot(standin):
+                result["echo"] = await measure(standin, listeners, counter.take, "3", args)
+            _forget(standin)
+            async with fresh_database(args.db) as db:
+                kinds = {"before": "b", "after": "a"}
+                chats = {kind: counter.take(_needed(args)) for kind in kinds}
+                for kind, phase in kinds.items():
+                    await seed(db, chats[kind], phase=phase)
+                async with RssSampler() as rss, running_bot(standin, db) as app:
+                    metrics = app.bot_data["runtime"].metrics
+                    for kind in kinds:
+                        queue = iter(chats[kind])
+
+                        def take(n: int, queue: Any = queue) -> list[int]:
+                            return [next(queue) for _ in range(n)]
+
+                        result[f"bot_{kind}"] = await measure(
+                            standin, listeners, take, "3", args, metrics
+                        )
+                        _forget(standin)
+                    result["handler_errors"] = metrics.counts.get("handler_errors", 0)
+                result["peak_rss_mb"] = rss.peak_mb
+    finally:
+        await standin.stop()
+    result["background_cores"] = background.cores
+    result["failed_calls"] = len(standin.failed)
+    return result
+
+
+def report(result: dict[str, Any]) -> str:
+    args, echo = result["args"], result["echo"]
+    lines = [
+        f"== update handling vs a bare PTB echo bot, {args['db']}: burst of {args['burst']} "
+        f"for throughput; {args['rate']:g}/s for {args['seconds']:g} s for latency",
+        f"{'':28}{'updates/s':>10}{'ratio':>7}{'p50':>9}{'p99':>9}{'max':>9}{'+p99':>9}",
+    ]
+    verdicts = []
+    for key, name in (
+        ("echo", "echo bot"),
+        ("bot_before", "bot: pain before (typed)"),
+        ("bot_after", "bot: pain after (typed)"),
+    ):
+        r = result[key]
+        ratio = r["throughput"] / echo["throughput"]
+        added = r["p99"] - echo["p99"]
+        lines.append(
+            f"{name:28}{r['throughput']:10.0f}{ratio:6.2f}x{r['p50'] * 1000:7.1f}ms"
+            f"{r['p99'] * 1000:7.1f}ms{r['max'] * 1000:7.1f}ms"
+            + ("" if key == "echo" else f"{added * 1000:+7.1f}ms")
+        )
+        if key != "echo":
+            ok_ratio = "OK" if ratio >= 0.7 else "MISSED"
+            ok_latency = "OK" if added < 0.05 else "MISSED"
+            verdicts.append(
+                f"  {name}: throughput {ratio:.2f}x >= 0.7x {ok_ratio}; "
+                f"p99 added {added * 1000:.1f} ms < 50 ms {ok_latency}"
+            )
+    lines += ["budgets:", *verdicts]
+    lines.append(
+        "bot handler time while paced (its metrics.latencies): "
+        + "; ".join(
+            f"{kind} p50 {result[f'bot_{kind}']['handler_p50'] * 1000:.1f} ms, "
+            f"p99 {result[f'bot_{kind}']['handler_p99'] * 1000:.1f} ms"
+            for kind in ("before", "after")
+        )
+    )
+    lines.append(
+        f"handler errors {result['handler_errors']}, failed calls {result['failed_calls']}, "
+        f"peak RSS {result['peak_rss_mb']:.0f} MB"
+    )
+    m = result["machine"]
+    lines.append(
+        f"machine: {m['nproc']} x {m['cpu']} ({m['arch']}), Python {m['python']}, {m['date']}; "
+        f"other processes used {result['background_cores']:.2f} cores meanwhile"
+    )
+    return "\n".join(lines)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.updates",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--burst", type=int, default=2000, help="updates queued at once")
+    parser.add_argument("--rate", type=float, default=50.0, help="paced updates per second")
+    parser.add_argument("--seconds", type=float, default=15.0, help="how long to pace them")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = parse(argv)
+    result = asyncio.run(main_async(args))
+    print(report(result))
+    echo = result["echo"]
+    ok = all(
+        result[k]["throughput"] >= 0.7 * echo["throughput"]
+        and result[k]["p99"] - echo["p99"] < 0.05
+        for k in ("bot_before", "bot_after")
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
