@@ -40,6 +40,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlmodel import col
 from telegram.ext import Application
 
 from bot import session_engine, texts
@@ -53,7 +54,7 @@ from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, SessionStep, User
 
 TOKEN = "123456:BENCH-TOKEN"
-PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 FIRST_USER = 1_000_001
 
 # Routines and levels whose holds are 20-60 s (some with nerve-tension steps, and so with a
@@ -259,7 +260,7 @@ def people(n: int, *, scale: float, get_ready: float, first_id: int = FIRST_USER
     out = []
     for i in range(n):
         routine_id, level = MIX[i % len(MIX)]
-        steps = build_session(catalog.get(routine_id), level, "left").steps  # type: ignore[arg-type]
+        steps = build_session(catalog.get(routine_id), level, "left").steps
         seconds = [(get_ready + step.seconds) * scale for step in steps]
         out.append(Person(first_id + i, routine_id, level, seconds))
     return out
@@ -381,7 +382,7 @@ async def run_bot(
         return await original(rt, s, row, user, now, status=status)
 
     rss_before = rss_mb()
-    session_engine.finish_step = finish_step  # type: ignore[assignment]
+    session_engine.finish_step = finish_step
     try:
         async with running_bot(
             standin,
@@ -408,7 +409,7 @@ async def run_bot(
             # Timers still running when the window closes are cut off: not worth a traceback.
             logging.getLogger("apscheduler").setLevel(logging.CRITICAL)
     finally:
-        session_engine.finish_step = original  # type: ignore[assignment]
+        session_engine.finish_step = original
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Calls per step over the sessions that finished, so that the after check-in is in.
     calls: Counter[str] = Counter()
@@ -417,7 +418,9 @@ async def run_bot(
         if call.method == "getUpdates":
             continue
         calls_all += 1
-        chat = call.params.get("chat_id") or query_chat.get(call.params.get("callback_query_id"))
+        chat = call.params.get("chat_id") or query_chat.get(
+            str(call.params.get("callback_query_id"))
+        )
         if chat in finished:
             calls[call.method] += 1
     steps_all, steps = await _steps_done(db, [p.user_id for p in everyone])
@@ -449,12 +452,13 @@ async def _steps_done(db: Database, user_ids: list[int]) -> tuple[int, int]:
     query = (
         select(func.count())
         .select_from(SessionStep)
-        .join(ExerciseSession, ExerciseSession.id == SessionStep.session_id)  # type: ignore[arg-type]
-        .where(SessionStep.status == "done", ExerciseSession.user_id.in_(user_ids))  # type: ignore[attr-defined]
+        .join(ExerciseSession, col(ExerciseSession.id) == col(SessionStep.session_id))
+        .where(col(SessionStep.status) == "done", col(ExerciseSession.user_id).in_(user_ids))
     )
     async with db.session() as s:
         everything = (await s.execute(query)).scalar_one()
-        finished = (await s.execute(query.where(ExerciseSession.state == "done"))).scalar_one()
+        done = query.where(col(ExerciseSession.state) == "done")
+        finished = (await s.execute(done)).scalar_one()
     return everything, finished
 
 

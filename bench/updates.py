@@ -246,7 +246,7 @@ def _forget(standin: StandIn) -> None:
 
 
 def _needed(args: argparse.Namespace) -> int:
-    return WARM_UP + args.burst + int(args.rate * args.seconds)
+    return WARM_UP + int(args.burst) + int(args.rate * args.seconds)
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
