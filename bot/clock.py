@@ -14,3 +14,8 @@ class Clock:
 
     def advance(self, delta: timedelta) -> None:
         self._offset += delta
+
+    def to_real(self, moment: datetime) -> datetime:
+        """The wall-clock instant at which this clock will read `moment`; the scheduler
+        runs on real time."""
+        return moment - self._offset

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -34,7 +34,9 @@ class Outgoing:
     text: str
     markup: InlineKeyboardMarkup | None
     message_id: int | None = None
-    tick: tuple[int, int, float] | None = None  # session id, version, seconds until the tick
+    # Session id, version, and when the tick is due on the bot's clock. An instant, not a
+    # delay: a delay would start only after the commit and the send, making every hold late.
+    tick: tuple[int, int, datetime] | None = None
 
 
 def steps_of(rt: Runtime, row: ExerciseSession) -> tuple[SessionStep, ...]:
@@ -75,8 +77,8 @@ def next_edit(remaining: float, hold: float, interval: float) -> float:
 
 def begin_hold(
     rt: Runtime, row: ExerciseSession, now: datetime, *, seconds: float, ready: bool
-) -> float:
-    """Start (or restart) the current step; returns the real seconds until the first tick."""
+) -> datetime:
+    """Start (or restart) the current step; returns when its first tick is due."""
     wait = seconds + (rt.settings.get_ready_seconds if ready else 0.0)
     row.state = "holding"
     row.hold_ends_at = now + real(rt, wait)
@@ -84,7 +86,7 @@ def begin_hold(
     row.version += 1
     step = steps_of(rt, row)[row.step_index]
     mark = next_edit(wait, step.seconds, rt.settings.countdown_edit_seconds)
-    return (wait - mark) * rt.settings.timer_scale
+    return now + real(rt, wait - mark)
 
 
 def step_card(
@@ -117,10 +119,10 @@ def hold_still(rt: Runtime, row: ExerciseSession, now: datetime, state: str) -> 
 
 
 def start_step(rt: Runtime, row: ExerciseSession, now: datetime, lead: str) -> Outgoing:
-    delay = begin_hold(rt, row, now, seconds=steps_of(rt, row)[row.step_index].seconds, ready=True)
+    due = begin_hold(rt, row, now, seconds=steps_of(rt, row)[row.step_index].seconds, ready=True)
     step = steps_of(rt, row)[row.step_index]
     out = step_card(rt, row, cards.get_ready(step, rt.settings.get_ready_seconds), lead)
-    out.tick = (row.id or 0, row.version, delay)
+    out.tick = (row.id or 0, row.version, due)
     return out
 
 
@@ -219,19 +221,21 @@ def schedule_tick(
     chat_id: int,
     session_id: int,
     version: int,
-    delay: float,
+    due: datetime,
     *,
     message_id: int | None,
 ) -> None:
-    run_at = datetime.now(UTC) + timedelta(seconds=max(0.0, delay))
     rt.scheduler.add_job(
         tick,
         "date",
-        run_date=run_at,
+        run_date=rt.clock.to_real(due),
         args=[rt, bot, chat_id, session_id, version, message_id],
         id=f"session-{session_id}",
         replace_existing=True,
         misfire_grace_time=None,
+        # A tick re-arms its own id while it runs; with one instance allowed, APScheduler
+        # would drop a re-armed run that is already due.
+        max_instances=2,
     )
 
 
@@ -271,7 +275,7 @@ async def _tick(
                 chat_id,
                 session_id,
                 version,
-                remaining * rt.settings.timer_scale,
+                row.hold_ends_at or now,
                 message_id=None,
             )
             return
@@ -293,7 +297,8 @@ def _countdown(
     out = step_card(rt, row, cards.remaining(shown), cards.lead_in(previous, step))
     out.message_id = message_id
     mark = next_edit(remaining, step.seconds, rt.settings.countdown_edit_seconds)
-    out.tick = (row.id or 0, row.version, (remaining - mark) * rt.settings.timer_scale)
+    ends = row.hold_ends_at or rt.clock.now()
+    out.tick = (row.id or 0, row.version, ends - real(rt, mark))
     return out
 
 
@@ -312,5 +317,5 @@ async def adopt_orphans(rt: Runtime, bot: Bot) -> None:
     for row in rows:
         user = chats.get(row.user_id)
         if user is not None and rt.scheduler.get_job(f"session-{row.id}") is None:
-            schedule_tick(rt, bot, user.chat_id, row.id or 0, row.version, 0.0, message_id=None)
+            schedule_tick(rt, bot, user.chat_id, row.id or 0, row.version, now, message_id=None)
             rt.metrics.inc("timers_adopted")

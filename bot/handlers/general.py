@@ -54,8 +54,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         name, args = split_dialog(user.dialog if user else None)
-        running = user is not None and await session_q.get_open(s, user_id=ctx.user_id)
-    handler = DIALOGS.get(name)
+        handler = DIALOGS.get(name)
+        # Only worth a query when no question is open to take the text.
+        running = handler is None and user is not None
+        running = running and await session_q.get_open(s, user_id=ctx.user_id) is not None
     if handler is not None:
         await handler(ctx, message.text.strip()[:200], args)
     elif running:

@@ -127,12 +127,12 @@ def resume_out(rt: Runtime, row: ExerciseSession, now: datetime) -> Outgoing:
         # makes a second timer for the same step harmless.
         remaining = left(rt, row, now)
         out = step_card(rt, row, cards.remaining(min(remaining, step.seconds)))
-        out.tick = (row.id or 0, row.version, max(0.0, remaining) * rt.settings.timer_scale)
+        out.tick = (row.id or 0, row.version, row.hold_ends_at or now)
         return out
     remaining = row.remaining_seconds if row.remaining_seconds is not None else step.seconds
-    delay = begin_hold(rt, row, now, seconds=remaining, ready=False)
+    due = begin_hold(rt, row, now, seconds=remaining, ready=False)
     out = step_card(rt, row, cards.remaining(remaining))
-    out.tick = (row.id or 0, row.version, delay)
+    out.tick = (row.id or 0, row.version, due)
     return out
 
 
