@@ -47,6 +47,7 @@ from bot import session_engine, texts
 from bot.app import build_application
 from bot.settings import Settings, load_settings
 from bot.standin import BotMessage, ScriptedUser, StandIn
+from bot.standin.polling import polling
 from routines.model import default_catalog
 from routines.plan import build_session
 from storage.engine import Database
@@ -208,18 +209,8 @@ async def running_bot(
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The real Application, long polling the stand-in (as tests/harness.py starts it)."""
     app = build_application(bot_settings(standin, db, **overrides), db=db)
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    await app.start()
-    try:
+    async with polling(app):
         yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
 
 
 class Listeners:

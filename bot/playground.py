@@ -20,6 +20,7 @@ from bot.log import configure_logging
 from bot.runtime import KEY, Runtime
 from bot.settings import Settings, load_settings
 from bot.standin import BotMessage, ScriptedUser, StandIn
+from bot.standin.polling import polling
 
 PLAYGROUND_DB = "sqlite+aiosqlite:///./data/playground.db"
 TOKEN = "1:playground"
@@ -168,20 +169,11 @@ async def run(
             _stdin_lines(asyncio.get_running_loop(), lines)
         out.write(f"Stretch Coach playground — {HELP}\nTry /start.\n")
         out.flush()
-        async with app:
-            if app.post_init:
-                await app.post_init(app)
-            assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0.0, timeout=1)
-            await app.start()
+        async with polling(app):
             user = standin.user(USER_ID, first_name="You")
-            try:
-                while (line := await lines.get()) is not None:
-                    if not await handle_line(line, user, transcript, app):
-                        break
-            finally:
-                await app.updater.stop()
-                await app.stop()
+            while (line := await lines.get()) is not None:
+                if not await handle_line(line, user, transcript, app):
+                    break
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ from bot.app import build_application
 from bot.clock import Clock
 from bot.settings import Settings, load_settings
 from bot.standin import StandIn
+from bot.standin.polling import polling
 from storage.engine import Database
 from tests.standin_fixtures import TOKEN
 
@@ -42,18 +43,8 @@ async def running_bot(
     standin: StandIn, db: Database, *, clock: Clock | None = None, **overrides: Any
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     app = build_application(bot_settings(standin, db, **overrides), clock=clock, db=db)
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    await app.start()
-    try:
+    async with polling(app):
         yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
 
 
 def free_port() -> int:
