@@ -45,7 +45,11 @@ class User(SQLModel, table=True):
 
 class Plan(SQLModel, table=True):
     __tablename__ = "plan"
-    __table_args__ = (Index("ix_plan_due_active", "status", "next_due_at"),)
+    __table_args__ = (
+        Index("ix_plan_due_active", "status", "next_due_at"),
+        # The claim also looks for due snoozes; without this it scans every active plan.
+        Index("ix_plan_snooze_active", "status", "snooze_due_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(
