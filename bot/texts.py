@@ -42,7 +42,6 @@ WELCOME = (
     "should feel gentle: stop if anything hurts."
 )
 CONSENT_BUTTON = "I understand and agree"
-NEED_CONSENT = "Please tap <b>I understand and agree</b> above to go on, or /help to learn more."
 
 RED_FLAGS = (
     "Sciatica in <b>both</b> legs",

@@ -169,19 +169,6 @@ async def done_dates(session: AsyncSession, *, user_id: int, limit: int = 400) -
     return list(result.scalars())
 
 
-async def ran_on(session: AsyncSession, *, user_id: int, local_date: str) -> bool:
-    result = await session.execute(
-        select(col(ExerciseSession.id))
-        .where(
-            col(ExerciseSession.user_id) == user_id,
-            col(ExerciseSession.local_date) == local_date,
-            col(ExerciseSession.state).not_in(("before_pain", "before_tingle")),
-        )
-        .limit(1)
-    )
-    return result.scalar_one_or_none() is not None
-
-
 async def last_without_next_day(session: AsyncSession, *, user_id: int) -> ExerciseSession | None:
     """The latest finished session, if nobody has yet said how the back was the day after."""
     result = await session.execute(

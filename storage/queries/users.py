@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -56,11 +55,6 @@ def set_dialog(
         user.draft = json.dumps(draft, separators=(",", ":"))
     if message_id is not None:
         user.dialog_message_id = message_id
-
-
-async def record_consent(session: AsyncSession, *, user: User, at: datetime) -> None:
-    user.consented_at = at
-    session.add(user)
 
 
 async def delete_user_everywhere(session: AsyncSession, *, user_id: int) -> None:
