@@ -79,7 +79,7 @@ async def _start(
 async def _healthy(port: int) -> None:
     import httpx
 
-    async with httpx.AsyncClient() as client, asyncio.timeout(30):
+    async with httpx.AsyncClient() as client, asyncio.timeout(60):
         while True:
             try:
                 if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
