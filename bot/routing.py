@@ -40,19 +40,32 @@ class Ctx:
     first_name: str
     answered: bool = field(default=False)
     _deferred: list[Callable[[], Awaitable[object]]] | None = field(default=None)
+    _open: AsyncSession | None = field(default=None)
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[AsyncSession]:
         """A database transaction; what the handler says inside it goes out after the commit,
-        so no transaction is held open across a Bot API call."""
+        so no transaction is held open across a Bot API call. Inside another transaction of
+        the same update it joins that one: one commit per update is the cheapest there is."""
+        if self._open is not None:
+            yield self._open
+            return
         self._deferred = []
         try:
             async with self.rt.db.session() as session:
+                self._open = session
                 yield session
             queued = self._deferred
         finally:
-            self._deferred = None
+            self._deferred, self._open = None, None
         for action in queued:
+            await action()
+
+    async def after_commit(self, action: Callable[[], Awaitable[object]]) -> None:
+        """Run `action` now, or once the open transaction has committed."""
+        if self._deferred is not None:
+            self._deferred.append(action)
+        else:
             await action()
 
     @classmethod
@@ -72,22 +85,18 @@ class Ctx:
         if query is None or self.answered:
             return
         self.answered = True
-        if self._deferred is not None:
-            self._deferred.append(lambda: query.answer(text, show_alert=alert))
-            return
-        await query.answer(text, show_alert=alert)
+        await self.after_commit(lambda: query.answer(text, show_alert=alert))
 
     async def send(self, text: str, markup: Markup = None) -> None:
-        if self._deferred is not None:
-            self._deferred.append(lambda: self.send(text, markup))
-            return
-        await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
+        await self.after_commit(
+            lambda: self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
+        )
 
     async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Edit the message whose button was pressed; after typed text, send a new one."""
-        if self._deferred is not None:
-            self._deferred.append(lambda: self.show(text, markup))
-            return
+        await self.after_commit(lambda: self._show(text, markup))
+
+    async def _show(self, text: str, markup: InlineKeyboardMarkup | None) -> None:
         message_id = self.button_message_id
         if message_id is None or not await edit_message(
             self.context.bot, self.chat_id, message_id, text, markup
@@ -131,7 +140,9 @@ def button(*actions: str) -> Callable[[ButtonHandler], ButtonHandler]:
 
 
 def dialog(*names: str) -> Callable[[TextHandler], TextHandler]:
-    """Register a typed-answer handler for a dialog; it gets the text and the dialog's args."""
+    """Register a typed-answer handler for a dialog; it gets the text and the dialog's args.
+    It runs inside the router's transaction: its `ctx.tx()` joins it, and what it says goes
+    through `ctx` (`send`, `show`, `after_commit`) so that it waits for the commit."""
 
     def register(fn: TextHandler) -> TextHandler:
         for name in names:

@@ -1,4 +1,4 @@
-"""The async engine: SQLite (WAL, busy timeout, foreign keys) by default, PostgreSQL for scale."""
+"""The async engine: SQLite (WAL, foreign keys, run inline) by default, PostgreSQL for scale."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+from storage import sqlite_inline
 
 
 def is_sqlite(url: str) -> bool:
@@ -25,31 +25,25 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, pool_size=10, **kwargs)
-    # One connection per process: transactions queue in asyncio instead of spinning in
-    # SQLite's busy handler, and other processes are held off by BEGIN IMMEDIATE below.
-    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs)
-    _tune_sqlite(engine)
+    # One connection per process: transactions queue in asyncio instead of spinning on the
+    # lock, and other processes are held off by BEGIN IMMEDIATE below.
+    engine = create_async_engine(
+        url,
+        async_creator=sqlite_inline.connector(make_url(url)),
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=60,
+        **kwargs,
+    )
+    _begin_immediate(engine)
     return engine
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
-
-    @event.listens_for(sync_engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take transaction control from the driver so that "begin" below decides how to start.
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(sync_engine, "begin")
+def _begin_immediate(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes can fail with SQLITE_BUSY on the
-        # lock upgrade, which busy_timeout does not retry; taking the write lock first cannot.
+        # lock upgrade, which cannot be retried; taking the write lock first can.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

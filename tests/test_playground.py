@@ -17,7 +17,7 @@ class Terminal:
         self.lines: asyncio.Queue[str | None] = asyncio.Queue()
         self.out = io.StringIO()
 
-    async def type(self, line: str, then: str, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def type(self, line: str, then: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         mark = len(self.out.getvalue())
         self.lines.put_nowait(line + "\n")
         async with asyncio.timeout(timeout):
@@ -44,7 +44,7 @@ async def test_from_start_to_the_first_step_of_a_session(
     await term.type("3", "tingling or numbness")
     await term.type("1", "Step 1 of")
     term.lines.put_nowait("/quit\n")
-    await asyncio.wait_for(task, timeout=10)
+    await asyncio.wait_for(task, timeout=30)
     transcript = term.out.getvalue()
     assert "Your plan" in transcript and "19:30 (Europe/Paris)" in transcript
     assert "Side: right side" in transcript and "Get into position" in transcript
@@ -75,5 +75,5 @@ async def test_time_jump_brings_the_reminder(
     await term.type("/time +61m", "Time for your stretches")
     await term.type("/time nonsense", "Usage: /time")
     term.lines.put_nowait(None)
-    await asyncio.wait_for(task, timeout=10)
+    await asyncio.wait_for(task, timeout=30)
     assert "[1] ▶ Start now  [2] ⏰ Snooze 30 min  [3] Skip today" in term.out.getvalue()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,9 +13,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlmodel import SQLModel
 
+from storage import sqlite_inline
 from storage.engine import Database
 from storage.migrate import alembic_config, upgrade
 from storage.models import Delivery, Plan, ProcessedUpdate, User
@@ -104,7 +108,65 @@ async def test_sqlite_is_tuned(sqlite_db: Database) -> None:
             name: (await conn.execute(text(f"PRAGMA {name}"))).scalar_one()
             for name in ("journal_mode", "foreign_keys", "busy_timeout")
         }
-    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
+    # No busy handler: it would sleep on the event loop's thread (see sqlite_inline).
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 0}
+
+
+def _hold_write_lock(path: str, seconds: float) -> threading.Thread:
+    """Another process's writer, as far as SQLite can tell: a connection of its own that
+    takes the write lock and keeps it for `seconds`."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        taken.set()
+        time.sleep(seconds)
+        other.execute("COMMIT")
+        other.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    taken.wait()
+    return thread
+
+
+async def test_waiting_for_another_writer_does_not_block_the_loop(tmp_path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/lock.db")
+    await upgrade(db.engine)
+    holder = _hold_write_lock(f"{tmp_path}/lock.db", 0.5)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    began = time.monotonic()
+    await _user_with_plan(db)
+    waited = time.monotonic() - began
+    ticking.cancel()
+    holder.join()
+    async with db.session() as s:
+        assert (await s.execute(select(Plan.level))).scalar_one() == 1
+    assert waited >= 0.4
+    # The loop ran other work while the transaction waited for the lock.
+    assert ticks >= 10
+    await db.dispose()
+
+
+async def test_a_lock_held_too_long_is_an_error_not_a_hang(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(sqlite_inline, "BUSY_WAIT_SECONDS", 0.2)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/lock.db")
+    await upgrade(db.engine)
+    holder = _hold_write_lock(f"{tmp_path}/lock.db", 1.0)
+    with pytest.raises(OperationalError, match="locked"):
+        await _user_with_plan(db)
+    holder.join()
+    await _user_with_plan(db)
+    await db.dispose()
 
 
 async def test_two_sqlite_writers_never_hit_busy_on_upgrade(tmp_path) -> None:

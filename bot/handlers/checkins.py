@@ -77,9 +77,10 @@ async def _pain(ctx: Ctx, session_id: int | None, phase: str, value: int | None)
         if row is None or user is None or row.state != STATE_OF_PHASE[phase]:
             return await _refuse(ctx, texts.SESSION_OVER if row is None else texts.STALE_BUTTON)
         out = await _on_pain(ctx.rt, s, row, user, phase, value, now)
-    await ctx.answer()
-    out.message_id = out.message_id or ctx.button_message_id
-    await deliver(ctx.rt, ctx.context.bot, ctx.chat_id, out)
+        await ctx.answer()
+        out.message_id = out.message_id or ctx.button_message_id
+        # A typed answer arrives inside the router's transaction, so this waits for its commit.
+        await ctx.after_commit(lambda: deliver(ctx.rt, ctx.context.bot, ctx.chat_id, out))
 
 
 async def _on_pain(

@@ -51,19 +51,17 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if ctx is None or message is None or message.text is None:
         return
+    # The dialog's handler joins this transaction: one commit for the whole answer.
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         name, args = split_dialog(user.dialog if user else None)
         handler = DIALOGS.get(name)
-        # Only worth a query when no question is open to take the text.
-        running = handler is None and user is not None
-        running = running and await session_q.get_open(s, user_id=ctx.user_id) is not None
-    if handler is not None:
-        await handler(ctx, message.text.strip()[:200], args)
-    elif running:
-        await ctx.send(texts.IN_SESSION)
-    else:
-        await ctx.send(texts.hint_for(name, has_user=user is not None))
+        if handler is not None:
+            await handler(ctx, message.text.strip()[:200], args)
+        elif user is not None and await session_q.get_open(s, user_id=ctx.user_id) is not None:
+            await ctx.send(texts.IN_SESSION)
+        else:
+            await ctx.send(texts.hint_for(name, has_user=user is not None))
 
 
 async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

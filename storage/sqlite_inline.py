@@ -1,0 +1,164 @@
+"""SQLite run on the event loop's own thread, for SQLAlchemy's aiosqlite dialect.
+
+aiosqlite runs every call on a worker thread, so one statement (cursor, execute, fetch,
+close) is four trips through a queue and back through the event loop: about 1 ms for a
+short transaction here, most of what handling an update costs. On a local WAL database the
+statement itself takes microseconds, so it runs inline instead.
+
+The one thing that can take long is waiting for the write lock while another process holds
+it. SQLite's busy handler would sleep on the loop's thread, so it is off (`busy_timeout=0`)
+and the wait is an asyncio sleep between attempts instead, up to `BUSY_WAIT_SECONDS`.
+Only statements outside a transaction are retried: `BEGIN IMMEDIATE` and PRAGMAs. Inside
+a write transaction this process already holds the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+from sqlalchemy.engine import URL
+
+BUSY_WAIT_SECONDS = 10.0
+FIRST_BACKOFF = 0.001
+MAX_BACKOFF = 0.05
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=0",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+async def _run(connection: sqlite3.Connection, attempt: Callable[[], Any]) -> Any:
+    """Run `attempt`; while another process holds the lock, retry it without blocking."""
+    deadline = time.monotonic() + BUSY_WAIT_SECONDS
+    backoff = FIRST_BACKOFF
+    while True:
+        try:
+            return attempt()
+        except sqlite3.OperationalError as error:
+            retry = _is_busy(error) and not connection.in_transaction
+            if not retry or time.monotonic() + backoff > deadline:
+                raise
+        await asyncio.sleep(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF)
+
+
+class Cursor:
+    """The part of `aiosqlite.Cursor` that SQLAlchemy's adapter uses."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._sqlite = connection._live
+        self._cursor = self._sqlite.cursor()
+
+    async def __aenter__(self) -> Cursor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._cursor.close()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Cursor:
+        args = (sql,) if parameters is None else (sql, parameters)
+        await _run(self._sqlite, lambda: self._cursor.execute(*args))
+        return self
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Cursor:
+        await _run(self._sqlite, lambda: self._cursor.executemany(sql, rows))
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(self._cursor.arraysize if size is None else size)
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class Connection:
+    """The part of `aiosqlite.Connection` that SQLAlchemy's adapter uses."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        # SQLAlchemy's adapter checks this attribute, by this name, before commit and rollback.
+        self._connection: sqlite3.Connection | None = connection
+
+    @property
+    def _live(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        return self._connection
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._live.isolation_level
+
+    def cursor(self) -> Cursor:
+        return Cursor(self)
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Cursor:
+        return await Cursor(self).execute(sql, parameters)
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self._live.create_function(*args, **kwargs)
+
+    async def commit(self) -> None:
+        self._live.commit()
+
+    async def rollback(self) -> None:
+        self._live.rollback()
+
+    async def close(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def connector(url: URL) -> Callable[[], Any]:
+    """The `async_creator` for an engine on `url`: a connection in autocommit mode (the
+    engine issues its own BEGIN) with WAL, foreign keys and no busy handler."""
+    database = url.database or ":memory:"
+    uri = str(url.query.get("uri", "")).lower() in ("1", "true")
+
+    async def connect() -> Connection:
+        raw = sqlite3.connect(database, uri=uri, isolation_level=None, check_same_thread=False)
+        for pragma in PRAGMAS:
+            await _run(raw, partial(raw.execute, pragma))
+        return Connection(raw)
+
+    return connect
