@@ -3,6 +3,7 @@ in plain words; and the summary at the end of a session."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 from typing import Any
@@ -33,12 +34,13 @@ async def record(
     level: int,
     top: int,
     at: datetime,
+    earlier: Sequence[CheckIn],
 ) -> int:
-    """Store the check-in with its decision and move the plan's level; returns the new level."""
-    new_level = await _level_after(s, row, decision, level=level, top=top)
-    await session_q.add_checkin(
-        s,
-        checkin=CheckIn(
+    """Store the check-in with its decision and move the plan's level; returns the new level.
+    `earlier`: the session's check-ins before this one."""
+    new_level = _level_after(decision, earlier, level=level, top=top)
+    s.add(
+        CheckIn(
             user_id=row.user_id,
             session_id=row.id,
             phase=answer.phase.value,
@@ -50,7 +52,7 @@ async def record(
             level_before=level,
             level_after=new_level,
             created_at=at,
-        ),
+        )
     )
     if plan is None:
         return new_level
@@ -68,25 +70,13 @@ def _setback(decision: Decision) -> bool:
     }
 
 
-async def _level_after(
-    s: Any, row: ExerciseSession, decision: Decision, *, level: int, top: int
-) -> int:
+def _level_after(decision: Decision, earlier: Sequence[CheckIn], *, level: int, top: int) -> int:
     # One session steps the level down once: a rise during it, again after it, and a worse
     # next morning are one flare-up, and "the next session one level lower" is one level.
-    if decision.level_change is LevelChange.DOWN and await _dropped_earlier(s, row):
+    dropped = any(c.level_after < c.level_before for c in earlier)
+    if decision.level_change is LevelChange.DOWN and dropped:
         return level
     return progress.apply(level, decision.level_change, top_level=top)
-
-
-async def _dropped_earlier(s: Any, row: ExerciseSession) -> bool:
-    result = await s.execute(
-        select(col(CheckIn.id))
-        .where(
-            col(CheckIn.session_id) == row.id, col(CheckIn.level_after) < col(CheckIn.level_before)
-        )
-        .limit(1)
-    )
-    return result.scalar_one_or_none() is not None
 
 
 def offer(
@@ -124,13 +114,8 @@ def explain(
     )
 
 
-async def worse_earlier(s: Any, row: ExerciseSession) -> bool:
-    result = await s.execute(
-        select(col(CheckIn.id))
-        .where(col(CheckIn.session_id) == row.id, col(CheckIn.reason).in_(SETBACKS))
-        .limit(1)
-    )
-    return result.scalar_one_or_none() is not None
+def worse_earlier(earlier: Sequence[CheckIn]) -> bool:
+    return any(c.reason in SETBACKS for c in earlier)
 
 
 async def summary(

@@ -39,7 +39,8 @@ async def test_from_start_to_the_first_step_of_a_session(
     await term.type("2", "Which days")
     await term.type("8", "What time")
     await term.type("7:30 pm", "time zone")
-    await term.type("/loc 48.85 2.35", "Europe/Paris")
+    # The zone is confirmed first; the summary with its buttons follows.
+    await term.type("/loc 48.85 2.35", "Your plan")
     await term.type("1", "Before we start")
     await term.type("3", "tingling or numbness")
     await term.type("1", "Step 1 of")

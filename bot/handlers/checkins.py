@@ -196,15 +196,18 @@ async def _act(
     plan = await plan_q.get_plan(s, user_id=user.id)
     level = plan.level if plan else row.level
     history = await session_q.history(s, user_id=user.id, before_id=row.id)
+    earlier = await session_q.checkins_of(s, session_id=row.id)
     decision = decide(
         answer,
         baseline_pain=row.pain_before,
         history=history,
         level=level,
-        worse_earlier=await decisions.worse_earlier(s, row),
+        worse_earlier=decisions.worse_earlier(earlier),
     )
     top = rt.catalog.get(row.routine_id).top_level
-    new_level = await decisions.record(s, row, plan, answer, decision, level=level, top=top, at=now)
+    new_level = await decisions.record(
+        s, row, plan, answer, decision, level=level, top=top, at=now, earlier=earlier
+    )
     user_q.set_dialog(user, dialog=None, draft={})
     note = decisions.explain(decision, row, answer, new_level, top)
     ending = {Action.PAUSE_PLAN, Action.URGENT_CARE, Action.STOP_SESSION}

@@ -61,8 +61,9 @@ async def on_next_day(ctx: Ctx, cb: Callback) -> None:
         history = await session_q.history(s, user_id=ctx.user_id, before_id=None)
         decision = decide(answer, baseline_pain=None, history=history, level=plan.level)
         top = ctx.rt.catalog.get(plan.routine_id).top_level
+        earlier = await session_q.checkins_of(s, session_id=row.id)
         new_level = await decisions.record(
-            s, row, plan, answer, decision, level=plan.level, top=top, at=now
+            s, row, plan, answer, decision, level=plan.level, top=top, at=now, earlier=earlier
         )
         note = decisions.explain(decision, row, answer, new_level, top)
     await ctx.answer(texts.NEXT_DAY_THANKS)

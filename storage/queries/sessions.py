@@ -104,9 +104,12 @@ async def record_step(
         )
 
 
-async def add_checkin(session: AsyncSession, *, checkin: CheckIn) -> None:
-    session.add(checkin)
-    await session.flush()
+async def checkins_of(session: AsyncSession, *, session_id: int | None) -> list[CheckIn]:
+    """The session's check-ins so far, oldest first."""
+    result = await session.execute(
+        select(CheckIn).where(col(CheckIn.session_id) == session_id).order_by(col(CheckIn.id))
+    )
+    return list(result.scalars())
 
 
 async def history(
