@@ -52,7 +52,10 @@ from bench.sessions import (
     percentile,
     running_bot,
 )
+from bot import keyboards, texts
+from bot.handlers import general
 from bot.metrics import Metrics
+from bot.routing import Ctx
 from bot.standin import BotMessage, StandIn
 from storage.engine import Database
 from storage.models import ExerciseSession, Plan, User
@@ -349,7 +352,9 @@ def passed(result: dict[str, Any], kind: str) -> tuple[bool, bool]:
 def report(result: dict[str, Any]) -> str:
     args, rounds = result["args"], result["rounds"]
     lines = [
-        f"== update handling vs a bare PTB echo bot, {args['db']}: {args['rounds']} rounds, "
+        f"== update handling vs a bare PTB echo bot, {args['db']}"
+        + (" (bot WITHOUT its database work)" if args["without_database"] else "")
+        + f": {args['rounds']} rounds, "
         f"each a burst of {args['burst']} per kind for throughput; then "
         f"{args['rate']:g}/s for {args['seconds']:g} s for latency",
         "throughput, updates/s per round (echo | " + " | ".join(k for k, _ in KINDS) + "):",
@@ -412,6 +417,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--without-database",
+        action="store_true",
+        help="the bot's typed-text handler replies with the same tingling question, buttons "
+        "and all, without touching the database: what everything but the database costs",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="echo/bot turns for throughput")
     parser.add_argument("--burst", type=int, default=1000, help="updates queued at once")
     parser.add_argument("--rate", type=float, default=50.0, help="paced updates per second")
@@ -419,9 +430,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+async def _same_reply_without_database(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if ctx := Ctx.of(update, context):
+        await ctx.send(texts.TINGLING_BEFORE, keyboards.tingling(1, "b"))
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parse(argv)
+    if args.without_database:
+        # build_application reads the handler from the module when it builds the app.
+        general.on_text = _same_reply_without_database
     result = asyncio.run(main_async(args))
     print(report(result))
     return 0 if all(all(passed(result, kind)) for kind, _ in KINDS) else 1
