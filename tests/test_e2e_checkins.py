@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlmodel import col
 
+from bot import texts
 from bot.clock import Clock
 from bot.dispatcher import dispatch_once
 from bot.runtime import KEY
@@ -398,3 +399,33 @@ async def test_a_worse_next_day_withdraws_a_pending_level_up(
     plan = await _one(sqlite_db, Plan, lu.id)
     assert (plan.level, plan.offer_up_pending) == (1, False)
     assert await _rows(sqlite_db, LevelChange, lu.id) == []
+
+
+async def test_a_typed_answer_is_one_transaction_and_its_reply_follows_the_commit(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    """The text router's transaction and the check-in handler's are one (`Ctx.tx` joins),
+    and the question that follows is sent only once the answer is committed."""
+    log: list[str] = []
+
+    @event.listens_for(sqlite_db.engine.sync_engine, "begin")
+    def _begin(_conn: Any) -> None:
+        log.append("begin")
+
+    @event.listens_for(sqlite_db.engine.sync_engine, "commit")
+    def _commit(_conn: Any) -> None:
+        log.append("commit")
+
+    standin.add_listener(lambda kind, message: log.append(f"{kind}: {message.text[:30]}"))
+    async with running_bot(standin, sqlite_db):
+        mo = standin.user(4062)
+        await onboard(mo, routine=ROUTINE)
+        await mo.send("/now")
+        await mo.wait_for("Before we start")
+        mark = len(log)
+        await mo.send("4")
+        await mo.wait_for("tingling or numbness")
+    after_answer = [entry for entry in log[mark:] if not entry.startswith("edited")]
+    assert after_answer[:3] == ["begin", "commit", f"sent: {texts.TINGLING_BEFORE[:30]}"]
+    session = await _one(sqlite_db, ExerciseSession, mo.id)
+    assert (session.state, session.pain_before) == ("before_tingle", 4)
