@@ -47,8 +47,8 @@ REMINDER_SHARE = 0.8
 # Results are written once this many wait, or when the batch is done. Above the default
 # batch (200), so a batch's results go in one transaction: most of a write's cost is per
 # transaction, not per row, and writing every 32 took a fifth of the dispatch rate once
-# SQLite ran inline (see docs/benchmarks.md). A crash repeats at most the batch it interrupts, which
-# its lease would hand out again anyway.
+# SQLite ran inline (see docs/benchmarks.md). A crash repeats at most the batch it
+# interrupts, which its lease would hand out again anyway.
 RECORD_EVERY = 256
 
 
