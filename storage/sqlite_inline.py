@@ -2,8 +2,8 @@
 
 aiosqlite runs every call on a worker thread, so one statement (cursor, execute, fetch,
 close) is four trips through a queue and back through the event loop: about 1 ms for a
-short transaction here, most of what handling an update costs. On a local WAL database the
-statement itself takes microseconds, so it runs inline instead.
+short transaction on a 2-vCPU machine. On a local WAL database the statement itself takes
+microseconds, so it runs inline instead.
 
 The one thing that can take long is waiting for the write lock while another process holds
 it. SQLite's busy handler would sleep on the loop's thread, so it is off (`busy_timeout=0`)
