@@ -63,9 +63,6 @@ class Cursor:
     async def __aenter__(self) -> Cursor:
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        self._cursor.close()
-
     @property
     def description(self) -> Any:
         return self._cursor.description
@@ -127,9 +124,6 @@ class Connection:
 
     def cursor(self) -> Cursor:
         return Cursor(self)
-
-    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Cursor:
-        return await Cursor(self).execute(sql, parameters)
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._live.create_function(*args, **kwargs)
