@@ -29,11 +29,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import logging
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -128,18 +129,6 @@ async def _round(
     return replies
 
 
-@dataclass
-class ChatIds:
-    """Fresh chat ids: each person sends one message in the whole run."""
-
-    next_id: int = FIRST_USER
-
-    def take(self, n: int) -> list[int]:
-        ids = list(range(self.next_id, self.next_id + n))
-        self.next_id += n
-        return ids
-
-
 async def burst(
     standin: StandIn, listeners: Listeners, chats: list[int], text: str
 ) -> dict[str, float]:
@@ -162,6 +151,8 @@ async def paced(
     metrics: Metrics | None = None,
 ) -> dict[str, float]:
     """Messages at `--rate` per second: reply latency, and the bot's own handler time."""
+    # The burst's last handlers finish just after their replies; their times are not ours.
+    await asyncio.sleep(0.5)
     mark = len(metrics.latencies) if metrics else 0
     replies = await _round(standin, listeners, chats, text, rate=args.rate, patience=60)
     handler = metrics.latencies[mark:] if metrics else []
@@ -261,23 +252,23 @@ def _paced_n(args: argparse.Namespace) -> int:
 
 
 class Chats:
-    """Each kind's people, seeded up front; every message goes to a fresh one."""
+    """Chat ids handed out in order: every message in the run comes from a new person."""
 
-    def __init__(self, ids: list[int]) -> None:
+    def __init__(self, ids: Iterable[int]) -> None:
         self._ids = iter(ids)
 
     def take(self, n: int) -> list[int]:
-        return [next(self._ids) for _ in range(n)]
+        return list(itertools.islice(self._ids, n))
 
 
 async def _echo_round(
-    standin: StandIn, listeners: Listeners, counter: ChatIds, args: argparse.Namespace
+    standin: StandIn, listeners: Listeners, people: Chats, args: argparse.Namespace, latency: bool
 ) -> dict[str, float]:
     async with echo_bot(standin):
-        await _round(standin, listeners, counter.take(WARM_UP), "3", rate=None, patience=30)
-        result = await burst(standin, listeners, counter.take(args.burst), "3")
-        if args.latency:
-            result |= await paced(standin, listeners, counter.take(_paced_n(args)), "3", args)
+        await _round(standin, listeners, people.take(WARM_UP), "3", rate=None, patience=30)
+        result = await burst(standin, listeners, people.take(args.burst), "3")
+        if latency:
+            result |= await paced(standin, listeners, people.take(_paced_n(args)), "3", args)
     _forget(standin)
     return result
 
@@ -288,6 +279,7 @@ async def _bot_round(
     db: Database,
     chats: dict[str, Chats],
     args: argparse.Namespace,
+    latency: bool,
 ) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     async with running_bot(standin, db) as app:
@@ -295,7 +287,7 @@ async def _bot_round(
         for kind, people in chats.items():
             await _round(standin, listeners, people.take(WARM_UP), "3", rate=None, patience=30)
             results[kind] = await burst(standin, listeners, people.take(args.burst), "3")
-            if args.latency:
+            if latency:
                 some = people.take(_paced_n(args))
                 results[kind] |= await paced(standin, listeners, some, "3", args, metrics)
             _forget(standin)
@@ -308,22 +300,22 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     await standin.start()
     listeners = Listeners(standin)
     result: dict[str, Any] = {"machine": machine(), "args": vars(args), "rounds": []}
-    counter = ChatIds()
+    fresh = Chats(itertools.count(FIRST_USER))
     background = Background()
     kinds = {"before": "b", "after": "a"}
     try:
         with background:
             async with fresh_database(args.db) as db:
                 per_kind = args.rounds * (WARM_UP + args.burst) + _paced_n(args)
-                ids = {kind: counter.take(per_kind) for kind in kinds}
+                ids = {kind: fresh.take(per_kind) for kind in kinds}
                 for kind, phase in kinds.items():
                     await seed(db, ids[kind], phase=phase)
                 chats = {kind: Chats(ids[kind]) for kind in kinds}
                 async with RssSampler() as rss:
                     for number in range(args.rounds):
-                        args.latency = number == args.rounds - 1
-                        echo = await _echo_round(standin, listeners, counter, args)
-                        bot = await _bot_round(standin, listeners, db, chats, args)
+                        last = number == args.rounds - 1
+                        echo = await _echo_round(standin, listeners, fresh, args, last)
+                        bot = await _bot_round(standin, listeners, db, chats, args, last)
                         result["rounds"].append({"echo": echo, **bot})
                 result["peak_rss_mb"] = rss.peak_mb
     finally:
