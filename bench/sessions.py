@@ -164,6 +164,11 @@ def machine() -> dict[str, str]:
     }
 
 
+def machine_line(m: dict[str, str]) -> str:
+    """The machine, as every report's last line starts."""
+    return f"machine: {m['nproc']} x {m['cpu']} ({m['arch']}), Python {m['python']}, {m['date']}"
+
+
 @asynccontextmanager
 async def fresh_database(kind: str) -> AsyncIterator[Database]:
     """A migrated, empty database: a SQLite file in a temp dir, or a PostgreSQL schema."""
@@ -637,11 +642,9 @@ def report(result: dict[str, Any]) -> str:
             f"({sum(full['calls'].values())} calls / {full['steps']} steps in "
             f"{full['sessions_finished']} finished sessions: {full['calls']})",
         ]
-    m = result["machine"]
     lines.append(
-        f"machine: {m['nproc']} x {m['cpu']} ({m['arch']}), Python {m['python']}, {m['date']}; "
-        f"ru_maxrss {result['ru_maxrss_mb']:.0f} MB; other processes used "
-        f"{result['background_cores']:.2f} cores meanwhile"
+        f"{machine_line(result['machine'])}; ru_maxrss {result['ru_maxrss_mb']:.0f} MB; "
+        f"other processes used {result['background_cores']:.2f} cores meanwhile"
     )
     return "\n".join(lines)
 

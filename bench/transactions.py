@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.sessions import machine
+from bench.sessions import machine, machine_line
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ExerciseSession, User
@@ -165,7 +165,6 @@ async def main_async(args: argparse.Namespace) -> dict[str, list[float]]:
 
 def report(times: dict[str, list[float]], args: argparse.Namespace) -> str:
     base = statistics.median(times["sqlite3 (baseline)"])
-    m = machine()
     lines = [
         f"== one typed answer's transaction (2 reads, 2 updates), SQLite, {args.n} in a row, "
         f"{args.rounds} rounds",
@@ -176,9 +175,7 @@ def report(times: dict[str, list[float]], args: argparse.Namespace) -> str:
         lines.append(
             f"{name:22}{mid * 1000:8.3f}ms{low * 1000:9.3f}-{high * 1000:.3f} ms{mid / base:10.1f}x"
         )
-    lines.append(
-        f"machine: {m['nproc']} x {m['cpu']} ({m['arch']}), Python {m['python']}, {m['date']}"
-    )
+    lines.append(machine_line(machine()))
     return "\n".join(lines)
 
 

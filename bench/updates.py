@@ -50,6 +50,7 @@ from bench.sessions import (
     RssSampler,
     fresh_database,
     machine,
+    machine_line,
     percentile,
     running_bot,
 )
@@ -394,9 +395,8 @@ def report(result: dict[str, Any]) -> str:
         f"handler errors {result['handler_errors']}, failed calls {result['failed_calls']}, "
         f"peak RSS {result['peak_rss_mb']:.0f} MB"
     )
-    m = result["machine"]
     lines.append(
-        f"machine: {m['nproc']} x {m['cpu']} ({m['arch']}), Python {m['python']}, {m['date']}; "
+        f"{machine_line(result['machine'])}; "
         f"other processes used {result['background_cores']:.2f} cores meanwhile"
     )
     return "\n".join(lines)
