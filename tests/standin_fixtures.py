@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.standin import Spec, StandIn
 
-# CI clones the shared folder beside the repository.
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared/telegram/bot-api.json"
 TOKEN = "123456:TEST-TOKEN"
 
 
-def load_spec(path: Path = SPEC_PATH) -> Spec:
-    if not path.is_file():
-        pytest.fail(f"Bot API spec not found at {path}: clone shared/ beside the repository")
-    return Spec.load(path)
+def load_spec() -> Spec:
+    return Spec.load()
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,8 @@ _STRING_FOR_OBJECT = "String can be used instead of this object"
 _INTEGER = re.compile(r"-?\d+")
 _PARSE_MODES = {"", "html", "markdownv2", "markdown"}
 _ATTACH = re.compile(r"attach://([\w-]+)")
+# Vendored with its licence, so the repository needs nothing beside it (telegram/README.md).
+DEFAULT_PATH = Path(__file__).with_name("telegram") / "bot-api.json"
 
 # Telegram's own wording for the limits a bot most often hits.
 _WORDING = {
@@ -48,7 +50,7 @@ class Spec:
         self._types: dict[str, Any] = data["types"]
 
     @classmethod
-    def load(cls, path: str | Path) -> Spec:
+    def load(cls, path: str | Path = DEFAULT_PATH) -> Spec:
         return cls(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def has_method(self, name: str) -> bool:
