@@ -30,7 +30,7 @@ playground: $(RUNTIME)
 lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy routines storage
+	$(BIN)/mypy bot routines storage
 
 test: lint
 	$(BIN)/pytest

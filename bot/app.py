@@ -61,7 +61,7 @@ def build_application(
     )
     if settings.rate_limit_per_second > 0:
         builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.rate_limit_per_second, max_retries=5)
+            AIORateLimiter(overall_max_rate=settings.rate_limit_per_second, max_retries=5)  # type: ignore[arg-type]
         )
     app = builder.build()
     app.bot_data[KEY] = Runtime(

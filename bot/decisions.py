@@ -73,7 +73,11 @@ def _setback(decision: Decision) -> bool:
 def _level_after(decision: Decision, earlier: Sequence[CheckIn], *, level: int, top: int) -> int:
     # One session steps the level down once: a rise during it, again after it, and a worse
     # next morning are one flare-up, and "the next session one level lower" is one level.
-    dropped = any(c.level_after < c.level_before for c in earlier)
+    dropped = any(
+        c.level_after < c.level_before
+        for c in earlier
+        if c.level_after is not None and c.level_before is not None
+    )
     if decision.level_change is LevelChange.DOWN and dropped:
         return level
     return progress.apply(level, decision.level_change, top_level=top)

@@ -85,8 +85,11 @@ def playground_settings(base_url: str) -> Settings:
 
 
 async def handle_line(
-    line: str, user: ScriptedUser, transcript: Transcript, app: Application
-) -> bool:  # type: ignore[type-arg]
+    line: str,
+    user: ScriptedUser,
+    transcript: Transcript,
+    app: Application,  # type: ignore[type-arg]
+) -> bool:
     """Act on one typed line; False when the person wants to leave."""
     text = line.strip()
     if not text:
