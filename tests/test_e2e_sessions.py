@@ -259,7 +259,9 @@ async def test_a_step_card_that_fails_twice_is_retried_and_shown(
         ki = standin.user(3109)
         await onboard(ki)
         # Step 1 edits the question's message; the first message sent is step 2's card.
-        await _start_first_step(ki, before_last_tap=lambda: standin.fail_next("sendMessage", 502, 2))
+        await _start_first_step(
+            ki, before_last_tap=lambda: standin.fail_next("sendMessage", 502, 2)
+        )
         await ki.wait_for("Step 2 of", timeout=10)
         await run_rest(ki)
     assert len([f for f in standin.failed if f.method == "sendMessage"]) == 2

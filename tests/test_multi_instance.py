@@ -245,9 +245,7 @@ async def test_a_new_instance_leaves_live_sessions_alone_and_adopts_a_dead_ones(
         # Nobody taps: the next step's card can only come from B taking over the timer.
         async with asyncio.timeout(20):
             await standin.wait_until(
-                lambda: any(
-                    "Well done. Next:" in m.display_text for m in bo.chat.events[seen:]
-                )
+                lambda: any("Well done. Next:" in m.display_text for m in bo.chat.events[seen:])
             )
         row = await _session_of(shared_database, 6101)
         assert row.state == "holding" and row.owner not in {None, owner_a}
