@@ -38,7 +38,7 @@ from bot.handlers import (  # noqa: F401  (importing registers their buttons)
 from bot.metrics import Metrics
 from bot.routing import Ctx, describe
 from bot.runtime import KEY, Runtime
-from bot.session_engine import adopt_orphans
+from bot.session_engine import beat, keep_alive, leave
 from bot.settings import Settings
 from routines.model import default_catalog
 from storage.engine import Database
@@ -56,6 +56,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(64)
     )
@@ -147,6 +148,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in texts.COMMANDS])
     except TelegramError as exc:
         log.warning("setMyCommands failed, carrying on: %s", exc)
+    await beat(rt)
     await session_flow.recover(app)
     from bot.dispatcher import start_dispatcher
 
@@ -155,14 +157,18 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     # the garbage collector's full passes removes its 40 ms pauses mid-session.
     gc.freeze()
     app.bot_data[KEY].scheduler.add_job(
-        adopt_orphans,
+        keep_alive,
         "interval",
-        seconds=10,
+        seconds=rt.settings.heartbeat_seconds,
         args=[app.bot_data[KEY], app.bot],
-        id="adopt-orphans",
+        id="heartbeat",
         max_instances=1,
         coalesce=True,
     )
+
+
+async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    await leave(app.bot_data[KEY])
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ class Runtime:
     metrics: Metrics
     scheduler: Any = None  # the instance's AsyncIOScheduler (memory job store)
     extras: dict[str, Any] = field(default_factory=dict)
+    # Names this process in the database: sessions record which instance runs their timer.
+    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def runtime(context: CallbackContext[Any, Any, Any, Any]) -> Runtime:

@@ -6,25 +6,33 @@ nothing. Database work is committed before any Bot API call is made."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot import cards, keyboards, texts
 from bot.routing import edit_message
 from bot.runtime import Runtime
 from routines.plan import SessionStep, build_session
 from storage.models import ExerciseSession, User
+from storage.queries import instances as instance_q
 from storage.queries import sessions as session_q
 from storage.queries import users as user_q
 
 log = logging.getLogger(__name__)
 
 TEN_SECONDS_LEFT = 10.0
+# A step's card that does not go out is tried again for this long (on the catalog's clock),
+# waiting twice as long each time up to the longest wait, before the session pauses.
+SHOW_WITHIN = 60.0
+FIRST_RETRY, LONGEST_RETRY = 1.0, 16.0
+# An instance is gone once it has missed this many heartbeats.
+GONE_AFTER_BEATS = 3
 
 
 @dataclass
@@ -37,6 +45,8 @@ class Outgoing:
     # Session id, version, and when the tick is due on the bot's clock. An instant, not a
     # delay: a delay would start only after the commit and the send, making every hold late.
     tick: tuple[int, int, datetime] | None = None
+    # An edit of a countdown already on screen: losing one loses nothing, so none is retried.
+    countdown: bool = False
 
 
 def steps_of(rt: Runtime, row: ExerciseSession) -> tuple[SessionStep, ...]:
@@ -83,6 +93,8 @@ def begin_hold(
     row.state = "holding"
     row.hold_ends_at = now + real(rt, wait)
     row.remaining_seconds = None
+    row.pause_reason = None
+    row.owner = rt.instance_id
     row.version += 1
     step = steps_of(rt, row)[row.step_index]
     mark = next_edit(wait, step.seconds, rt.settings.countdown_edit_seconds)
@@ -200,19 +212,76 @@ def _ask(user: User | None, dialog: str) -> None:
 
 
 async def deliver(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> int | None:
-    """Send or edit, then arm the session's timer with the message it will edit."""
+    """Send or edit, then arm the session's timer with the message it will edit. A step that
+    could not be shown gets no timer: its hold ending would record it as done."""
+    if out.countdown:
+        return await _edit_countdown(rt, bot, chat_id, out)
+    try:
+        message_id = await _show_retrying(rt, bot, chat_id, out)
+    except TelegramError as exc:
+        if out.tick is None:
+            raise
+        await _pause_unshown(rt, out.tick, exc)
+        return None
+    if out.tick is not None:
+        schedule_tick(rt, bot, chat_id, *out.tick, message_id=message_id)
+    return message_id
+
+
+async def _show(bot: Bot, chat_id: int, out: Outgoing) -> int:
+    if out.message_id is not None and await edit_message(
+        bot, chat_id, out.message_id, out.text, out.markup
+    ):
+        return out.message_id
+    return (await bot.send_message(chat_id, out.text, reply_markup=out.markup)).message_id
+
+
+async def _show_retrying(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> int:
+    """As reminders do: timeouts, 5xx and flood limits are tried again with backoff, for a
+    minute of the session's time; a request Telegram refuses is not."""
+    give_up = rt.clock.now() + real(rt, SHOW_WITHIN)
+    wait = FIRST_RETRY
+    while True:
+        try:
+            return await _show(bot, chat_id, out)
+        except BadRequest:
+            raise
+        except (NetworkError, RetryAfter) as exc:
+            rt.metrics.inc(f"bot_api_errors_{type(exc).__name__}")
+            pause = max(real(rt, wait), _asked_to_wait(exc))
+            if rt.clock.now() + pause > give_up:
+                raise
+            await asyncio.sleep(pause.total_seconds())
+            wait = min(2 * wait, LONGEST_RETRY)
+
+
+def _asked_to_wait(exc: TelegramError) -> timedelta:
+    wait = exc.retry_after if isinstance(exc, RetryAfter) else 0
+    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
+
+
+async def _edit_countdown(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> int | None:
+    assert out.tick is not None, "a countdown belongs to a running hold"
     message_id = out.message_id
     try:
-        if message_id is None or not await edit_message(
-            bot, chat_id, message_id, out.text, out.markup
-        ):
-            message_id = (
-                await bot.send_message(chat_id, out.text, reply_markup=out.markup)
-            ).message_id
+        message_id = await _show(bot, chat_id, out)
     finally:
-        if out.tick is not None:
-            schedule_tick(rt, bot, chat_id, *out.tick, message_id=message_id)
+        schedule_tick(rt, bot, chat_id, *out.tick, message_id=message_id)
     return message_id
+
+
+async def _pause_unshown(rt: Runtime, tick: tuple[int, int, datetime], exc: TelegramError) -> None:
+    """The person never saw this step: it waits, whole, until they come back for it."""
+    session_id, version, _ = tick
+    log.warning("session %s paused, its step could not be shown: %s", session_id, exc)
+    rt.metrics.inc("sessions_paused_unshown")
+    async with rt.db.session() as s:
+        row = await s.get(ExerciseSession, session_id, with_for_update=True)
+        if row is None or row.version != version or row.state != "holding":
+            return
+        hold_still(rt, row, rt.clock.now(), "paused")
+        row.remaining_seconds = float(steps_of(rt, row)[row.step_index].seconds)
+        row.pause_reason = "unshown"
 
 
 def schedule_tick(
@@ -265,6 +334,7 @@ async def _tick(
         row = await s.get(ExerciseSession, session_id, with_for_update=True)
         if row is None or row.version != version or row.state != "holding":
             return
+        row.owner = rt.instance_id
         remaining = left(rt, row, now)
         step = steps_of(rt, row)[row.step_index]
         if remaining > 0.5 and message_id is None:
@@ -296,23 +366,51 @@ def _countdown(
     previous = steps[row.step_index - 1] if row.step_index else None
     out = step_card(rt, row, cards.remaining(shown), cards.lead_in(previous, step))
     out.message_id = message_id
+    out.countdown = True
     mark = next_edit(remaining, step.seconds, rt.settings.countdown_edit_seconds)
     ends = row.hold_ends_at or rt.clock.now()
     out.tick = (row.id or 0, row.version, ends - real(rt, mark))
     return out
 
 
-ADOPT_AFTER = timedelta(seconds=5)
+def alive_since(rt: Runtime, now: datetime) -> datetime:
+    """An instance that has not beaten since then is gone, and so are its sessions' timers."""
+    return now - GONE_AFTER_BEATS * timedelta(seconds=rt.settings.heartbeat_seconds)
+
+
+async def beat(rt: Runtime) -> None:
+    """Say this instance is alive (the first beat registers it)."""
+    now = rt.clock.now()
+    async with rt.db.session() as s:
+        await instance_q.beat(
+            s, instance_id=rt.instance_id, at=now, gone_before=alive_since(rt, now)
+        )
+
+
+async def leave(rt: Runtime) -> None:
+    """Gone at once rather than after missed beats, so a restart offers its holds back."""
+    async with rt.db.session() as s:
+        await instance_q.remove(s, instance_id=rt.instance_id)
+
+
+async def keep_alive(rt: Runtime, bot: Bot) -> None:
+    """The instance's heartbeat; then it takes over the holds of instances that have none."""
+    await beat(rt)
+    await adopt_orphans(rt, bot)
 
 
 async def adopt_orphans(rt: Runtime, bot: Bot) -> None:
-    """Holds that are overdue lost their instance (a crash): this one takes their timers.
+    """Holds whose instance is gone (a crash) go on here: this one takes their timers.
 
     A tick checks the row's version under a lock, so two instances adopting the same
     session still move it on only once."""
     now = rt.clock.now()
     async with rt.db.session() as s:
-        rows = await session_q.overdue_holds(s, before=now - ADOPT_AFTER)
+        rows = await session_q.orphaned_holds(
+            s, me=rt.instance_id, alive_since=alive_since(rt, now)
+        )
+        for row in rows:
+            row.owner = rt.instance_id
         chats = {row.user_id: await user_q.get_user(s, user_id=row.user_id) for row in rows}
     for row in rows:
         user = chats.get(row.user_id)

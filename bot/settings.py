@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     get_ready_seconds: float = Field(default=5.0, ge=0.0, le=60.0)
     # Multiplies every hold; tests and benchmarks shrink it so a routine takes milliseconds.
     timer_scale: float = Field(default=1.0, gt=0.0, le=1.0)
+    # How often an instance says it is alive; after 3 missed beats another takes its sessions.
+    heartbeat_seconds: float = Field(default=5.0, gt=0.0)
 
     # Reminders.
     dispatch_interval_seconds: float = Field(default=5.0, gt=0.0)

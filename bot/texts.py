@@ -224,6 +224,10 @@ BAD_PAIN = "Please tap a number from 0 to 10, or type one (for example <code>3</
 BAD_CHOICE = "Please tap one of the buttons above."
 IN_SESSION = "You're in a session. Use the buttons on the step: Pause, Skip, Stop or It hurts."
 SESSION_OPEN = "You have a session in progress (step {step} of {total}). Resume it or end it?"
+SESSION_UNSHOWN = (
+    "I couldn't show you step {step} of {total} — Telegram wasn't taking my messages — so I "
+    "paused your session there. Resume it or end it?"
+)
 RESUME_SESSION = "▶ Resume"
 END_SESSION = "⏹ End it"
 RECOVERED = (

@@ -115,6 +115,8 @@ async def start(app: Application) -> web.AppRunner:  # type: ignore[type-arg]
 async def stop(app: Application, runner: web.AppRunner) -> None:  # type: ignore[type-arg]
     await runner.cleanup()
     await app.stop()
+    if app.post_stop:
+        await app.post_stop(app)
     await app.shutdown()
     if app.post_shutdown:
         await app.post_shutdown(app)

@@ -104,9 +104,23 @@ class ExerciseSession(SQLModel, table=True):
     nerve_off: bool = Field(default=False)
     pain_after: int | None = Field(default=None)
     stop_reason: str | None = Field(default=None, max_length=32)
+    # The instance that runs this session's timer; when it is gone, another one takes over.
+    owner: str | None = Field(default=None, max_length=36, index=True)
+    # Set when the bot paused the session, not the person, so that it can say why.
+    pause_reason: str | None = Field(default=None, max_length=16)
     local_date: str = Field(max_length=10)  # the person's calendar date when it started
     started_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
     ended_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class Instance(SQLModel, table=True):
+    """A running bot process. One whose heartbeat has stopped is gone, or its row is."""
+
+    __tablename__ = "instance"
+
+    id: str = Field(primary_key=True, max_length=36)
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    heartbeat_at: datetime = Field(sa_column=_ts(nullable=False))
 
 
 class SessionStep(SQLModel, table=True):

@@ -19,7 +19,7 @@ from tests.flows import onboard, run_session
 from tests.harness import running_bot
 
 # Tables that hold no row about a person; any other table must say whose rows it holds.
-NOT_PERSONAL = {"processed_update"}
+NOT_PERSONAL = {"processed_update", "instance"}
 PERSONAL = {
     "app_user",
     "plan",

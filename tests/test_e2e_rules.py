@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.clock import Clock
 from bot.runtime import KEY
@@ -72,11 +72,16 @@ async def test_a_live_instance_adopts_the_timer_of_a_dead_one(
             row = (
                 await s.execute(select(ExerciseSession).where(ExerciseSession.user_id == 8003))
             ).scalar_one()
-        # The instance that ran this timer is gone; nothing would move the session on.
+        # Overdue, and nothing armed, but the instance that owns it (this one) is alive.
         cancel_tick(rt, row.id)
-        await adopt_orphans(rt, app.bot)
-        assert rt.scheduler.get_job(f"session-{row.id}") is None  # not overdue yet
         clock.advance(timedelta(minutes=2))
+        await adopt_orphans(rt, app.bot)
+        assert rt.scheduler.get_job(f"session-{row.id}") is None
+        # Now its instance is one that is gone; nothing would move the session on.
+        async with sqlite_db.session() as s:
+            await s.execute(
+                update(ExerciseSession).where(ExerciseSession.id == row.id).values(owner="gone")
+            )
         await adopt_orphans(rt, app.bot)
         await cy.wait_for("Step 2 of")
     assert rt.metrics.counts["timers_adopted"] == 1

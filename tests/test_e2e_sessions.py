@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 
 import pytest
 from sqlalchemy import select, update
@@ -130,7 +132,7 @@ async def test_skip_stop_and_it_hurts(standin: StandIn, sqlite_db: Database) -> 
     statuses = [s.status for s in await _steps(sqlite_db, cy.id)]
     assert statuses == ["skipped", "stopped"]
     row = await _session(sqlite_db, cy.id)
-    assert row.state == "done" and row.stop_reason == "user" and row.pain_after == 3
+    assert row.state == "stopped" and row.stop_reason == "user" and row.pain_after == 3
 
 
 async def test_old_button_after_the_session_ended(standin: StandIn, sqlite_db: Database) -> None:
@@ -215,3 +217,79 @@ async def test_api_calls_per_step_stay_within_the_budget(
     assert len(session_calls) / steps <= 3, (len(session_calls), steps)
     # Every hold's end is announced by a new message (it makes a sound); edits do the rest.
     assert session_calls.count("sendMessage") >= steps - 1
+
+
+async def test_a_stopped_session_is_stored_and_exported_as_stopped(
+    standin: StandIn, database: Database
+) -> None:
+    async with running_bot(standin, database):
+        jo = standin.user(3108)
+        await onboard(jo)
+        await _start_first_step(jo)
+        await jo.press("⏹ Stop")
+        await jo.wait_for("Session stopped")
+        await jo.press("2")
+        await jo.wait_for("Session finished")
+        await jo.send("/export")
+        sent = await jo.wait_for(lambda m: m.document is not None)
+    row = await _session(database, jo.id)
+    assert (row.state, row.stop_reason) == ("stopped", "user")
+    assert sent.document is not None
+    rows = list(csv.DictReader(io.StringIO(sent.document.data.decode("utf-8"))))
+    assert [(r["status"], r["reason"]) for r in rows if r["record"] == "session"] == [
+        ("stopped", "user")
+    ]
+
+
+async def _start_first_step(user, *, before_last_tap=None) -> None:  # type: ignore[no-untyped-def]
+    await user.send("/now")
+    await user.wait_for("Before we start")
+    await user.press("2")
+    await user.wait_for("tingling")
+    if before_last_tap is not None:
+        before_last_tap()
+    await user.press("None")
+    await user.wait_for("Step 1 of")
+
+
+async def test_a_step_card_that_fails_twice_is_retried_and_shown(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db):
+        ki = standin.user(3109)
+        await onboard(ki)
+        # Step 1 edits the question's message; the first message sent is step 2's card.
+        await _start_first_step(
+            ki, before_last_tap=lambda: standin.fail_next("sendMessage", 502, 2)
+        )
+        await ki.wait_for("Step 2 of", timeout=10)
+        await run_rest(ki)
+    assert len([f for f in standin.failed if f.method == "sendMessage"]) == 2
+    statuses = [s.status for s in await _steps(sqlite_db, ki.id)]
+    assert statuses == ["done"] * len(statuses) and len(statuses) == 4
+
+
+async def test_a_step_card_that_cannot_be_shown_for_a_minute_pauses_the_session(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    # The minute is on the catalog's clock, so at the harness's timer scale it passes fast.
+    async with running_bot(standin, sqlite_db):
+        li = standin.user(3110)
+        await onboard(li)
+        await _start_first_step(
+            li, before_last_tap=lambda: standin.fail_next("sendMessage", 502, 10_000)
+        )
+        async with asyncio.timeout(10):
+            while (await _session(sqlite_db, li.id)).state != "paused":  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        standin.faults._scripted.clear()  # Telegram is back
+        row = await _session(sqlite_db, li.id)
+        assert row.step_index == 1
+        assert [s.status for s in await _steps(sqlite_db, li.id)] == ["done"]
+        await li.send("/now")
+        offer = await li.wait_for("couldn't show you step 2")
+        await li.press("▶ Resume", message_id=offer.message_id)
+        await li.wait_for("Step 2 of")
+        await run_rest(li)
+    statuses = [s.status for s in await _steps(sqlite_db, li.id)]
+    assert statuses == ["done"] * 4

@@ -1,5 +1,5 @@
-"""Two bot processes in webhook mode on one PostgreSQL database, behind one stand-in that
-spreads updates between them, as a load balancer would."""
+"""Two bot processes in webhook mode on one database, behind one stand-in that spreads
+updates between them, as a load balancer would."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET = "multi-secret"
 
 
-@pytest.fixture
-async def pg_database() -> AsyncIterator[str]:
+@asynccontextmanager
+async def _fresh_postgres() -> AsyncIterator[str]:
     """A fresh PostgreSQL database, so two processes can share it by URL alone."""
     reason = await postgres_unreachable()
     if reason:
@@ -47,8 +48,24 @@ async def pg_database() -> AsyncIterator[str]:
         await admin.dispose()
 
 
+@pytest.fixture
+async def pg_database() -> AsyncIterator[str]:
+    async with _fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database URL that two processes share: a SQLite file, or PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/shared.db"
+        return
+    async with _fresh_postgres() as url:
+        yield url
+
+
 async def _start(
-    standin: StandIn, url: str, port: int, tmp_path: Path
+    standin: StandIn, url: str, port: int, tmp_path: Path, *, timer_scale: str = "0.02"
 ) -> asyncio.subprocess.Process:
     env = {
         **{
@@ -64,9 +81,10 @@ async def _start(
         "WEBHOOK_LISTEN": "127.0.0.1",
         "WEBHOOK_PORT": str(port),
         "WEBHOOK_SECRET": SECRET,
-        "TIMER_SCALE": "0.02",
+        "TIMER_SCALE": timer_scale,
         "GET_READY_SECONDS": "1",
         "DISPATCH_INTERVAL_SECONDS": "0.5",
+        "HEARTBEAT_SECONDS": "0.5",
         "RATE_LIMIT_PER_SECOND": "0",
         "LOG_LEVEL": "WARNING",
     }
@@ -191,3 +209,64 @@ def _reminders(standin: StandIn, people: list[int]) -> dict[int, int]:
         if method == "sendMessage" and params.get("chat_id") in wanted:
             counts[params["chat_id"]] += 1
     return counts
+
+
+async def test_a_new_instance_leaves_live_sessions_alone_and_adopts_a_dead_ones(
+    standin: StandIn, shared_database: str, tmp_path: Path
+) -> None:
+    """Starting B (a deploy) must not pause what A is running; A dying hands it to B."""
+    ports = [free_port(), free_port()]
+    # Holds of 2 s: long enough that A is still running one while B starts.
+    a = await _start(standin, shared_database, ports[0], tmp_path, timer_scale="0.1")
+    processes = [a]
+    try:
+        await _healthy(ports[0])
+        standin.webhook_targets = [f"http://127.0.0.1:{ports[0]}/telegram"]
+        bo = standin.user(6101, first_name="Bo")
+        await onboard(bo, routine="runner_cooldown_sciatica")
+        await bo.send("/now")
+        await bo.wait_for("Before we start")
+        await bo.press("2")
+        await bo.wait_for("tingling")
+        await bo.press("None")
+        await bo.wait_for("Step 1 of")
+        owner_a = (await _session_of(shared_database, 6101)).owner
+
+        processes.append(
+            await _start(standin, shared_database, ports[1], tmp_path, timer_scale="0.1")
+        )
+        await _healthy(ports[1])
+        row = await _session_of(shared_database, 6101)
+        assert row.state == "holding" and row.owner == owner_a
+        assert not [m for m in bo.chat.events if "I restarted" in m.display_text]
+
+        a.send_signal(signal.SIGKILL)
+        await a.wait()
+        standin.webhook_targets = [f"http://127.0.0.1:{ports[1]}/telegram"]
+        seen = len(bo.chat.events)
+        # Nobody taps: the next step's card can only come from B taking over the timer.
+        async with asyncio.timeout(20):
+            await standin.wait_until(
+                lambda: any(
+                    m.display_text.startswith("✅ Well done.") for m in bo.chat.events[seen:]
+                )
+            )
+        assert (await _session_of(shared_database, 6101)).owner not in {None, owner_a}
+        assert not [m for m in bo.chat.events if "I restarted" in m.display_text]
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(process.wait(), 30)
+    for port in ports:
+        assert "Traceback" not in (tmp_path / f"bot-{port}.log").read_text()
+
+
+async def _session_of(url: str, user_id: int) -> ExerciseSession:
+    db = Database(url)
+    try:
+        async with db.session() as s:
+            query = select(ExerciseSession).where(ExerciseSession.user_id == user_id)
+            return (await s.execute(query)).scalar_one()
+    finally:
+        await db.dispose()

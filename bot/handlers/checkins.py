@@ -278,8 +278,10 @@ async def _end(
     phase, answer_pain = answer.phase, answer.pain
     if phase is Phase.AFTER:
         paused = decision.action is Action.PAUSE_PLAN
+        # Stop asks the after question too; that answer does not make the session done.
+        state = "stopped" if row.stop_reason else "done"
         session_q.finish(
-            row, state="done", reason=decision.reason.value if paused else row.stop_reason, at=now
+            row, state=state, reason=decision.reason.value if paused else row.stop_reason, at=now
         )
     else:
         if phase is Phase.DURING:

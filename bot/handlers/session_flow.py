@@ -17,6 +17,7 @@ from bot.routing import Ctx, button, dialog
 from bot.runtime import KEY, Runtime
 from bot.session_engine import (
     Outgoing,
+    alive_since,
     ask_after,
     begin_hold,
     cancel_tick,
@@ -63,7 +64,10 @@ async def start_session(ctx: Ctx) -> None:
         open_row = await session_q.get_open(s, user_id=ctx.user_id)
         if open_row is not None:
             total = open_row.total_steps
-            text = texts.SESSION_OPEN.format(step=min(open_row.step_index + 1, total), total=total)
+            unshown = open_row.pause_reason == "unshown"
+            text = (texts.SESSION_UNSHOWN if unshown else texts.SESSION_OPEN).format(
+                step=min(open_row.step_index + 1, total), total=total
+            )
             await ctx.send(text, keyboards.session_open(open_row.id or 0))
             return
         row = ExerciseSession(
@@ -125,6 +129,7 @@ def resume_out(rt: Runtime, row: ExerciseSession, now: datetime) -> Outgoing:
     if row.state == "holding":
         # Re-arm the timer here too: the instance that ran it may be gone. The row's version
         # makes a second timer for the same step harmless.
+        row.owner = rt.instance_id
         remaining = left(rt, row, now)
         out = step_card(rt, row, cards.remaining(min(remaining, step.seconds)))
         out.tick = (row.id or 0, row.version, row.hold_ends_at or now)
@@ -225,16 +230,17 @@ async def on_text_in_session(ctx: Ctx, text: str, args: list[str]) -> None:
 
 
 async def recover(app: Application) -> None:  # type: ignore[type-arg]
-    """After a restart, every person whose hold was running gets an offer to resume it."""
+    """At start-up, holds whose instance is gone (this one, restarted) are paused, and each
+    person is offered to resume. Those a live instance runs are left to it."""
     rt: Runtime = app.bot_data[KEY]
     now = rt.clock.now()
     offers: list[tuple[int, str, int]] = []
     async with rt.db.session() as s:
-        for row in await session_q.list_running(s):
-            if row.state == "holding":
-                hold_still(rt, row, now, "paused")
-            if row.state != "paused" or row.step_index >= row.total_steps:
-                continue
+        orphans = await session_q.orphaned_holds(
+            s, me=rt.instance_id, alive_since=alive_since(rt, now)
+        )
+        for row in orphans:
+            hold_still(rt, row, now, "paused")
             user = await user_q.get_user(s, user_id=row.user_id)
             step = steps_of(rt, row)[row.step_index]
             text = texts.RECOVERED.format(

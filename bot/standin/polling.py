@@ -23,4 +23,6 @@ async def polling(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterat
     finally:
         await app.updater.stop()
         await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
         await app.shutdown()

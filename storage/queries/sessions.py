@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from routines.plan import SessionStep as PlannedStep
 from routines.safety import NextDay, SessionRecord
-from storage.models import CheckIn, ExerciseSession, SessionStep
+from storage.models import CheckIn, ExerciseSession, Instance, SessionStep
 
 OPEN_STATES = ("before_pain", "before_tingle", "holding", "paused", "during", "after")
 
@@ -35,20 +35,22 @@ async def get_open(session: AsyncSession, *, user_id: int) -> ExerciseSession | 
     return result.scalar_one_or_none()
 
 
-async def list_running(session: AsyncSession) -> Sequence[ExerciseSession]:
-    result = await session.execute(
-        select(ExerciseSession).where(
-            col(ExerciseSession.state).in_(("holding", "paused", "during"))
-        )
-    )
-    return result.scalars().all()
-
-
-async def overdue_holds(session: AsyncSession, *, before: datetime) -> Sequence[ExerciseSession]:
+async def orphaned_holds(
+    session: AsyncSession, *, me: str, alive_since: datetime
+) -> Sequence[ExerciseSession]:
+    """Running holds whose instance is gone: none is named, or it has not beaten since then
+    (`me` is never gone to itself). Locked, skipping rows in use: a tap or a tick on a live
+    instance is not an orphan."""
+    alive = select(col(Instance.id)).where(col(Instance.heartbeat_at) >= alive_since)
+    owner = col(ExerciseSession.owner)
     result = await session.execute(
         select(ExerciseSession)
-        .where(col(ExerciseSession.state) == "holding", col(ExerciseSession.hold_ends_at) < before)
+        .where(
+            col(ExerciseSession.state) == "holding",
+            or_(owner.is_(None), and_(owner != me, owner.not_in(alive))),
+        )
         .limit(500)
+        .with_for_update(skip_locked=True, of=ExerciseSession)
     )
     return result.scalars().all()
 
