@@ -19,7 +19,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.callbacks import Callback
@@ -58,15 +58,14 @@ class Ctx:
             queued = self._deferred
         finally:
             self._deferred, self._open = None, None
-        for action in queued:
-            await action()
+        await run_all(queued, user_id=self.user_id)
 
     async def after_commit(self, action: Callable[[], Awaitable[object]]) -> None:
         """Run `action` now, or once the open transaction has committed."""
         if self._deferred is not None:
             self._deferred.append(action)
         else:
-            await action()
+            await run_all([action], user_id=self.user_id)
 
     @classmethod
     def of(cls, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ctx | None:
@@ -102,6 +101,22 @@ class Ctx:
             self.context.bot, self.chat_id, message_id, text, markup
         ):
             await self.send(text, markup)
+
+
+async def run_all(actions: list[Callable[[], Awaitable[object]]], *, user_id: int) -> None:
+    """Run every action even when one fails: a toast that Telegram refused must not take the
+    real reply with it. A refused call is logged; a bug still reaches the error handler once
+    the rest have run."""
+    bug: Exception | None = None
+    for action in actions:
+        try:
+            await action()
+        except TelegramError as exc:
+            log.warning("a reply to user %s failed: %s: %s", user_id, type(exc).__name__, exc)
+        except Exception as exc:  # re-raised below, after the remaining replies
+            bug = bug or exc
+    if bug is not None:
+        raise bug
 
 
 async def edit_message(
