@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from routines.numbers import parse_int
+
 VERSION = "1"
 MAX_BYTES = 64
+# Ids in buttons are database keys: a signed 64-bit integer at most.
+ID_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -18,8 +22,7 @@ class Callback:
         return self.args[index] if index < len(self.args) else ""
 
     def int_arg(self, index: int) -> int | None:
-        value = self.arg(index)
-        return int(value) if value.isdigit() and len(value) < 12 else None
+        return parse_int(self.arg(index), high=ID_MAX)
 
 
 def pack(action: str, *args: object) -> str:

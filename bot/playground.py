@@ -21,6 +21,7 @@ from bot.runtime import KEY, Runtime
 from bot.settings import Settings, load_settings
 from bot.standin import BotMessage, ScriptedUser, StandIn
 from bot.standin.polling import polling
+from routines.numbers import parse_int
 
 PLAYGROUND_DB = "sqlite+aiosqlite:///./data/playground.db"
 TOKEN = "1:playground"
@@ -112,9 +113,8 @@ def _button_for(text: str, buttons: list[dict[str, str]]) -> dict[str, str] | No
     by_label = [b for b in buttons if b["text"] == text]
     if by_label:
         return by_label[0]
-    if text.isdigit() and 1 <= int(text) <= len(buttons):
-        return buttons[int(text) - 1]
-    return None
+    position = parse_int(text, low=1, high=len(buttons)) if buttons else None
+    return None if position is None else buttons[position - 1]
 
 
 def _last_with_buttons(user: ScriptedUser) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.standin import BotMessage, ScriptedUser
+from bot.standin.html import parse_html
 
 ROUTINE_TITLES = {
     "seated_hamstring_progression": "Seated hamstring stretch",
@@ -74,3 +75,8 @@ async def run_session(
             await user.press("All fine, carry on", message_id=message.message_id)
         else:
             await user.press(str(pain_after), message_id=message.message_id)
+
+
+def shown(text: str) -> str:
+    """A text from bot/texts.py as the person sees it: Telegram's HTML taken out."""
+    return parse_html(text).text

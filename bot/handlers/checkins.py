@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import decisions, keyboards, texts
-from bot.callbacks import Callback
+from bot.callbacks import ID_MAX, Callback
 from bot.handlers.session_flow import resume_out
 from bot.routing import Ctx, button, dialog
 from bot.runtime import Runtime
@@ -21,6 +21,7 @@ from bot.session_engine import (
     start_step,
     steps_of,
 )
+from routines.numbers import parse_int
 from routines.safety import (
     PAIN_MAX,
     Action,
@@ -48,11 +49,10 @@ async def on_pain_button(ctx: Ctx, cb: Callback) -> None:
 
 @dialog("ci:pain")
 async def on_pain_text(ctx: Ctx, text: str, args: list[str]) -> None:
-    # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    value = int(text) if text.isdecimal() and len(text) <= 2 else None
-    session_id = int(args[0]) if args and args[0].isdecimal() else None
+    value = parse_int(text, high=PAIN_MAX)
+    session_id = parse_int(args[0], high=ID_MAX) if args else None
     phase = args[1] if len(args) > 1 else ""
-    if value is None or value > PAIN_MAX:
+    if value is None:
         question = PAIN_QUESTION.get(phase, texts.PAIN_DURING)
         await ctx.send(f"{texts.BAD_PAIN}\n\n{question}", keyboards.pain(session_id or 0, phase))
         return
@@ -61,7 +61,7 @@ async def on_pain_text(ctx: Ctx, text: str, args: list[str]) -> None:
 
 @dialog("ci:tingle")
 async def on_tingle_text(ctx: Ctx, text: str, args: list[str]) -> None:
-    session_id = int(args[0]) if args and args[0].isdecimal() else 0
+    session_id = (parse_int(args[0], high=ID_MAX) if args else None) or 0
     await ctx.send(
         texts.BAD_CHOICE, keyboards.tingling(session_id, args[1] if len(args) > 1 else "b")
     )

@@ -12,6 +12,7 @@ from bot.callbacks import Callback
 from bot.handlers import onboarding
 from bot.routing import Ctx, button
 from bot.timefmt import local_text
+from routines.numbers import parse_int
 from storage.queries import plans as plan_q
 from storage.queries import users as user_q
 
@@ -27,9 +28,9 @@ async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx = Ctx.of(update, context)
     if ctx is None:
         return
-    days = (context.args or [""])[0]
-    if days.isdigit() and 0 < int(days) <= MAX_PAUSE_DAYS:
-        await _pause(ctx, int(days))
+    days = parse_int((context.args or [""])[0], low=1, high=MAX_PAUSE_DAYS)
+    if days is not None:
+        await _pause(ctx, days)
     elif await _has_plan(ctx):
         await ctx.send(texts.PAUSE_HOW_LONG, keyboards.pause_choices())
 
