@@ -22,8 +22,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts
+from bot import guards, ops, texts, webhook
 from bot.clock import Clock
+from bot.datafile import CHECK_SECONDS, DataFile
 from bot.handlers import (  # noqa: F401  (importing registers their buttons)
     checkins,
     general,
@@ -45,6 +46,8 @@ from storage.engine import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+PRUNE_SECONDS = 3600.0
 
 
 def build_application(
@@ -78,6 +81,8 @@ def build_application(
 
 
 def _add_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(TypeHandler(Update, guards.database_intact), group=-3)
+    app.add_handler(TypeHandler(Update, guards.one_to_one), group=-2)
     app.add_handler(TypeHandler(Update, _count_update), group=-1)
     commands = {
         "start": general.on_start,
@@ -144,6 +149,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     rt: Runtime = app.bot_data[KEY]
     rt.settings.ensure_data_dir()
     await upgrade(rt.db.engine)
+    rt.data_file = DataFile.of(rt.settings.database_url)
+    rt.extras["ops"] = await ops.start(app)
     try:
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in texts.COMMANDS])
     except TelegramError as exc:
@@ -165,6 +172,19 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         max_instances=1,
         coalesce=True,
     )
+    _add_upkeep(app)
+
+
+def _add_upkeep(app: Application) -> None:  # type: ignore[type-arg]
+    rt: Runtime = app.bot_data[KEY]
+    jobs = (
+        (ops.data_file_intact, CHECK_SECONDS, [app]),
+        (webhook.prune_processed, PRUNE_SECONDS, [rt]),
+    )
+    for job, seconds, args in jobs:
+        rt.scheduler.add_job(
+            job, "interval", seconds=seconds, args=args, max_instances=1, coalesce=True
+        )
 
 
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
@@ -172,4 +192,7 @@ async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-    await app.bot_data[KEY].db.dispose()
+    rt: Runtime = app.bot_data[KEY]
+    if rt.extras.get("ops") is not None:
+        await rt.extras["ops"].cleanup()
+    await rt.db.dispose()

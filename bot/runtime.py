@@ -14,6 +14,7 @@ from routines.model import Catalog
 from storage.engine import Database
 
 if TYPE_CHECKING:
+    from bot.datafile import DataFile
     from bot.metrics import Metrics
 
 KEY = "runtime"
@@ -28,6 +29,8 @@ class Runtime:
     metrics: Metrics
     scheduler: Any = None  # the instance's AsyncIOScheduler (memory job store)
     extras: dict[str, Any] = field(default_factory=dict)
+    # The SQLite file being written, watched so that its loss stops the bot (bot/datafile.py).
+    data_file: DataFile | None = None
     # Names this process in the database: sessions record which instance runs their timer.
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 

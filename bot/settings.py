@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./data/stretchcoach.db"
+WEBHOOK_SECRET_MISSING = (
+    "WEBHOOK_SECRET is required in webhook mode (WEBHOOK_URL is set): choose a long random "
+    "string of letters, digits, _ and -, and put WEBHOOK_SECRET=<it> in .env."
+)
 
 
 class Settings(BaseSettings):
@@ -42,6 +46,11 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: str | None = None
 
+    # /healthz and /metrics, on a listener of their own: counts of red flags and pain pauses
+    # are not for the public webhook port. 0 turns the listener off.
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int = Field(default=9090, ge=0, le=65535)
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -74,6 +83,13 @@ class Settings(BaseSettings):
             raise ValueError("use only letters, digits, '_' and '-'")
         return value
 
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        # Without it anyone who finds the address can post updates in any person's name.
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(WEBHOOK_SECRET_MISSING)
+        return self
+
     def ensure_data_dir(self) -> None:
         """Create the folder of a file-based SQLite database so the default needs no setup."""
         prefix = "sqlite+aiosqlite:///"
@@ -96,7 +112,9 @@ def load_settings(**overrides: object) -> Settings:
 
 def _one_line(exc: ValidationError) -> str:
     first = exc.errors()[0]
-    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    if not first["loc"]:  # a rule across settings says in full what to set
+        return str(first["ctx"]["error"]) if "ctx" in first else first["msg"]
+    name = str(first["loc"][0]).upper()
     if name == "TELEGRAM_BOT_TOKEN":
         return (
             "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "

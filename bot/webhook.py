@@ -1,5 +1,5 @@
-"""Webhook mode: an aiohttp server that checks Telegram's secret, drops retried updates, and
-serves /healthz and /metrics for the load balancer and Prometheus."""
+"""Webhook mode: an aiohttp server that checks Telegram's secret and drops retried updates.
+Health and metrics have a listener of their own (bot/ops.py)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,27 @@ import hmac
 import json
 import logging
 import signal
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from sqlalchemy import text
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 from telegram import Update
 from telegram.ext import Application
 
-from bot.metrics import prometheus_text
+from bot.ops import data_file_intact
 from bot.runtime import KEY, Runtime
 from storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# processed_update.update_id is a BIGINT.
+UPDATE_ID_MAX = 2**63 - 1
+KEEP_PROCESSED = timedelta(days=1)
 APP_KEY = web.AppKey("application", Application)
 
 
@@ -33,28 +38,42 @@ def make_server(app: Application) -> web.Application:  # type: ignore[type-arg]
     server = web.Application(client_max_size=1 << 20)
     server[APP_KEY] = app
     server.router.add_post(path, _on_update)
-    server.router.add_get("/healthz", _on_health)
-    server.router.add_get("/metrics", _on_metrics)
     return server
 
 
 async def _on_update(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     rt: Runtime = app.bot_data[KEY]
-    expected = rt.settings.webhook_secret
+    expected = rt.settings.webhook_secret or ""
     given = request.headers.get(SECRET_HEADER, "")
-    if expected and not hmac.compare_digest(given.encode(), expected.encode()):
+    if not hmac.compare_digest(given.encode(), expected.encode()):
         return web.Response(status=403, text="forbidden")
-    try:
-        payload = json.loads(await request.text())
-        update = Update.de_json(payload, app.bot)
-    except (ValueError, TypeError, KeyError):
+    if not await data_file_intact(app):
+        # Telegram keeps an update it could not deliver and tries again later.
+        return web.Response(status=503, text="database file gone")
+    update = _parse(await request.text(), app)
+    if update is None:
         return web.Response(status=400, text="bad update")
     if await _first_time(rt, update.update_id):
         await app.update_queue.put(update)
     else:
         rt.metrics.inc("updates_duplicate")
     return web.Response(text="ok")
+
+
+def _parse(body: str, app: Application) -> Update | None:  # type: ignore[type-arg]
+    """The update in the body, or None for anything that is not one Telegram would send."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    update_id = payload.get("update_id") if isinstance(payload, dict) else None
+    if not isinstance(update_id, int) or not 0 <= update_id <= UPDATE_ID_MAX:
+        return None
+    try:
+        return Update.de_json(payload, app.bot)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 async def _first_time(rt: Runtime, update_id: int) -> bool:
@@ -70,26 +89,11 @@ async def _first_time(rt: Runtime, update_id: int) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def _on_health(request: web.Request) -> web.Response:
-    rt: Runtime = request.app[APP_KEY].bot_data[KEY]
-    database = "ok"
-    try:
-        async with asyncio.timeout(3), rt.db.engine.connect() as conn:
-            await conn.execute(text("select 1"))
-    except Exception as exc:  # any failure is what the health check must report
-        database = f"error: {type(exc).__name__}"
-    scheduler = "ok" if rt.scheduler is not None and rt.scheduler.running else "stopped"
-    healthy = database == "ok" and scheduler == "ok"
-    return web.json_response(
-        {"database": database, "scheduler": scheduler}, status=200 if healthy else 503
-    )
-
-
-async def _on_metrics(request: web.Request) -> web.Response:
-    rt: Runtime = request.app[APP_KEY].bot_data[KEY]
-    timers = [job for job in rt.scheduler.get_jobs() if job.id.startswith("session-")]
-    body = prometheus_text(rt.metrics, running_sessions=len(timers))
-    return web.Response(text=body, content_type="text/plain", charset="utf-8")
+async def prune_processed(rt: Runtime) -> None:
+    """Telegram gives up retrying an update within a day, so older ids guard nothing."""
+    before = rt.clock.now() - KEEP_PROCESSED
+    async with rt.db.session() as s:
+        await s.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.received_at) < before))
 
 
 async def start(app: Application) -> web.AppRunner:  # type: ignore[type-arg]

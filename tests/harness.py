@@ -24,6 +24,7 @@ FAST = {
     "countdown_edit_seconds": 30.0,
     "rate_limit_per_second": 0,
     "dispatch_interval_seconds": 3600.0,
+    "metrics_port": 0,
 }
 
 
@@ -74,6 +75,4 @@ async def webhook_bot(
     try:
         yield app, url
     finally:
-        await runner.cleanup()
-        await app.stop()
-        await app.shutdown()
+        await webhook.stop(app, runner)

@@ -3,6 +3,7 @@ deleted people, and a database lock held by another process."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -65,3 +66,58 @@ async def test_digits_that_int_refuses_get_a_clear_answer(
         await bo.send("٣")
         await bo.wait_for(shown(texts.TINGLING_BEFORE))
     assert not _errors(caplog)
+
+
+async def test_a_forged_chat_id_gets_nobody_s_data(
+    standin: StandIn, sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A private chat's id is its person's id; an update that says otherwise is dropped."""
+    async with running_bot(standin, sqlite_db):
+        victim, attacker = standin.user(7003), standin.user(7004)
+        await onboard(victim)
+        for command in ("/export", "/history"):
+            standin.add_update(
+                {
+                    "message": {
+                        "message_id": attacker.chat.next_message_id(),
+                        "date": 0,
+                        "from": victim.to_api(),
+                        "chat": attacker.chat.to_api(),
+                        "text": command,
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+                    }
+                }
+            )
+        async with asyncio.timeout(5):
+            await standin.wait_until(
+                lambda: sum("dropped update" in r.getMessage() for r in caplog.records) == 2
+            )
+        await attacker.send("/help")
+        await attacker.wait_for("Stretch Coach")
+    assert [c.method for c in standin.calls_for(attacker.id)] == ["sendMessage"]
+    assert not _errors(caplog)
+
+
+async def test_a_button_pressed_in_a_group_only_gets_a_toast(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db):
+        cy = standin.user(7005)
+        await onboard(cy)
+        group = {"id": -100, "type": "group", "title": "Running club"}
+        standin.add_update(
+            {
+                "callback_query": {
+                    "id": standin.open_callback_query(),
+                    "from": cy.to_api(),
+                    "message": {"message_id": 1, "date": 0, "chat": group, "text": "plan"},
+                    "chat_instance": "-100",
+                    "data": pack("set", "days"),
+                }
+            }
+        )
+        async with asyncio.timeout(5):
+            await standin.wait_until(
+                lambda: any(c.params.get("text") == texts.PRIVATE_ONLY for c in standin.calls)
+            )
+    assert standin.calls_for(-100) == []

@@ -81,6 +81,7 @@ async def _start(
         "WEBHOOK_LISTEN": "127.0.0.1",
         "WEBHOOK_PORT": str(port),
         "WEBHOOK_SECRET": SECRET,
+        "METRICS_PORT": str(_metrics_port(port)),
         "TIMER_SCALE": timer_scale,
         "GET_READY_SECONDS": "1",
         "DISPATCH_INTERVAL_SECONDS": "0.5",
@@ -94,13 +95,23 @@ async def _start(
     )
 
 
+_METRICS_PORTS: dict[int, int] = {}
+
+
+def _metrics_port(webhook_port: int) -> int:
+    """Each instance's health and metrics listener, on a free port of its own."""
+    return _METRICS_PORTS.setdefault(webhook_port, free_port())
+
+
 async def _healthy(port: int) -> None:
     import httpx
 
     async with httpx.AsyncClient() as client, asyncio.timeout(60):
         while True:
             try:
-                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                if (
+                    await client.get(f"http://127.0.0.1:{_metrics_port(port)}/healthz")
+                ).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.settings import WEBHOOK_SECRET_MISSING
 from bot.standin import StandIn
 from tests.standin_fixtures import TOKEN
 
@@ -19,9 +20,10 @@ def _env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_", "METRICS_"))
     }
-    return {**env, **extra}
+    # Off unless a test asks: a fixed port could be taken on a shared machine.
+    return {**env, "METRICS_PORT": "0", **extra}
 
 
 def test_no_token_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
@@ -91,3 +93,22 @@ async def test_real_process_answers_start_and_never_logs_the_token(
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     assert "Traceback" not in log
     assert (tmp_path / "data" / "bot.db").exists()
+
+
+def test_webhook_mode_without_a_secret_does_not_start(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=_env(
+            PYTHONPATH=str(ROOT),
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            WEBHOOK_URL="https://coach.example.org/telegram",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert lines == [WEBHOOK_SECRET_MISSING]

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-import httpx
+import logging
+from datetime import timedelta
 
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot import webhook
+from bot.runtime import runtime
+from bot.settings import load_settings
 from bot.standin import StandIn
 from storage.engine import Database
-from tests.harness import webhook_bot
+from storage.models import ProcessedUpdate
+from tests.harness import free_port, webhook_bot
+from tests.standin_fixtures import TOKEN
+
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+PRIVATE_PATHS = ("/healthz", "/metrics")
 
 
 async def test_webhook_answers_start_and_is_registered_with_the_secret(
@@ -39,7 +53,11 @@ async def test_request_without_the_secret_gets_403(standin: StandIn, sqlite_db: 
 
 
 async def test_a_retried_update_is_handled_once(standin: StandIn, database: Database) -> None:
-    async with webhook_bot(standin, database) as (_app, url), httpx.AsyncClient() as client:
+    metrics_port = free_port()
+    async with (
+        webhook_bot(standin, database, metrics_port=metrics_port) as (_app, url),
+        httpx.AsyncClient() as client,
+    ):
         update = {
             "update_id": 777,
             "message": {
@@ -51,25 +69,77 @@ async def test_a_retried_update_is_handled_once(standin: StandIn, database: Data
                 "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
             },
         }
-        headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
         for _ in range(3):
             assert (
-                await client.post(f"{url}/telegram", json=update, headers=headers)
+                await client.post(f"{url}/telegram", json=update, headers=HEADERS)
             ).status_code == 200
         await standin.user(5002).wait_for("Stretch Coach")
-        metrics = (await client.get(f"{url}/metrics")).text
+        metrics = (await client.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
     assert standin.count("sendMessage") == 1
     assert 'stretchcoach_events_total{event="updates_duplicate"} 2' in metrics
 
 
-async def test_health_and_metrics(standin: StandIn, sqlite_db: Database) -> None:
-    async with webhook_bot(standin, sqlite_db) as (_app, url), httpx.AsyncClient() as client:
+async def test_health_and_metrics_are_not_on_the_public_port(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    metrics_port = free_port()
+    async with (
+        webhook_bot(standin, sqlite_db, metrics_port=metrics_port) as (_app, url),
+        httpx.AsyncClient() as client,
+    ):
         ann = standin.user(5003)
         await ann.send("/help")
         await ann.wait_for("Stretch Coach")
-        health = await client.get(f"{url}/healthz")
-        metrics = await client.get(f"{url}/metrics")
+        public = [(await client.get(f"{url}{path}")).status_code for path in PRIVATE_PATHS]
+        ops = f"http://127.0.0.1:{metrics_port}"
+        health = await client.get(f"{ops}/healthz")
+        metrics = await client.get(f"{ops}/metrics")
+    assert public == [404, 404]
     assert health.status_code == 200 and health.json() == {"database": "ok", "scheduler": "ok"}
     assert 'stretchcoach_events_total{event="updates_handled"} 1' in metrics.text
     assert "stretchcoach_handler_seconds_count 1" in metrics.text
     assert "stretchcoach_sessions_running 0" in metrics.text
+
+
+def test_the_listener_is_local_unless_told_otherwise() -> None:
+    settings = load_settings(telegram_bot_token=TOKEN)
+    assert (settings.metrics_listen, settings.metrics_port) == ("127.0.0.1", 9090)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "null",
+        "[]",
+        "1",
+        '"update"',
+        "{}",
+        '{"update_id": "7"}',
+        '{"update_id": -1}',
+        '{"update_id": 99999999999999999999999}',
+        '{"update_id": 5, "message": 3}',
+        "{not json",
+    ],
+)
+async def test_what_is_not_an_update_gets_400_and_no_traceback(
+    standin: StandIn, sqlite_db: Database, caplog: pytest.LogCaptureFixture, body: str
+) -> None:
+    async with webhook_bot(standin, sqlite_db) as (_app, url), httpx.AsyncClient() as client:
+        answer = await client.post(f"{url}/telegram", content=body, headers=HEADERS)
+    assert answer.status_code == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_processed_update_ids_are_kept_for_a_day(
+    standin: StandIn, database: Database
+) -> None:
+    async with webhook_bot(standin, database) as (app, _url):
+        rt = runtime(app)
+        now = rt.clock.now()
+        async with database.session() as s:
+            s.add(ProcessedUpdate(update_id=1, received_at=now - timedelta(hours=25)))
+            s.add(ProcessedUpdate(update_id=2, received_at=now - timedelta(hours=23)))
+        await webhook.prune_processed(rt)
+        async with database.session() as s:
+            kept = (await s.execute(select(col(ProcessedUpdate.update_id)))).scalars().all()
+    assert kept == [2]
