@@ -21,7 +21,9 @@ async def polling(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterat
     try:
         yield
     finally:
-        await app.updater.stop()
+        # The bot stops polling by itself when its database file is gone (bot/datafile.py).
+        if app.updater.running:
+            await app.updater.stop()
         await app.stop()
         if app.post_stop:
             await app.post_stop(app)
