@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from telegram.error import InvalidToken
+
 
 class RedactToken(logging.Filter):
     """The token is part of every Bot API URL, so anything may carry it: scrub every record."""
@@ -26,9 +28,16 @@ class RedactToken(logging.Filter):
         return True
 
 
+def _not_a_rejected_token(record: logging.LogRecord) -> bool:
+    # PTB logs the refusal with a traceback before raising it; `python -m bot` says it in
+    # one line instead (bot/__main__.py).
+    return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
+
+
 def configure_logging(level: str, token: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_not_a_rejected_token)
     handler.addFilter(RedactToken(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -397,3 +397,8 @@ NERVE_CHECK = (
     "Pain? Tap 🤕. Otherwise just carry on."
 )
 NEW_TINGLING = "⚡ New tingling or numbness"
+
+
+def token_rejected(token: str) -> str:
+    """For the operator's terminal: enough of the token to tell which, not enough to use."""
+    return f"Telegram rejected the token (…:{token[-4:]}) — check TELEGRAM_BOT_TOKEN"

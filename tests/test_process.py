@@ -112,3 +112,34 @@ def test_webhook_mode_without_a_secret_does_not_start(tmp_path: Path) -> None:
     assert result.returncode == 2
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert lines == [WEBHOOK_SECRET_MISSING]
+
+
+async def test_a_rejected_token_is_named_by_its_last_four_characters_only(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    wrong = "999999:AAWrongSecretThatMustNotLeak_x7Qz"
+    standin.tokens = {TOKEN}
+    env = _env(
+        PYTHONPATH=str(ROOT),
+        TELEGRAM_BOT_TOKEN=wrong,
+        TELEGRAM_API_BASE_URL=standin.base_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/bot.db",
+        LOG_LEVEL="DEBUG",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    text = output.decode()
+    assert process.returncode == 2
+    assert "AAWrongSecretThatMustNotLeak" not in text
+    assert text.strip().splitlines()[-1] == (
+        "Telegram rejected the token (…:x7Qz) — check TELEGRAM_BOT_TOKEN"
+    )
+    assert "Traceback" not in text

@@ -44,6 +44,8 @@ class StandIn(FakeTelegram):
         self.webhook = WebhookDelivery(self)
         self._runner: web.AppRunner | None = None
         self._delivery: asyncio.Task[None] | None = None
+        # When set, any other token is refused as Telegram refuses it: 401 Unauthorized.
+        self.tokens: set[str] | None = None
 
     @property
     def base_url(self) -> str:
@@ -99,6 +101,9 @@ class StandIn(FakeTelegram):
 
     async def _handle(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
+        if self.tokens is not None and token not in self.tokens:
+            error = ApiError(401, "Unauthorized")
+            return web.json_response(error.payload(), status=error.code)
         bot_id = token.split(":", 1)[0]
         if bot_id.isdigit():
             self.bot["id"] = int(bot_id)
