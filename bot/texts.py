@@ -24,6 +24,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
+DATA_GONE = "Your data was deleted, so this button no longer works. Send /start to begin again."
 PRIVATE_ONLY = "I coach one person at a time, so my buttons work only in our private chat."
 STALE_BUTTON = "That button is from an earlier message. Please use the latest one."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."

@@ -64,5 +64,14 @@ class Database:
         async with self._sessions() as session, session.begin():
             yield session
 
+    async def checkpoint(self) -> None:
+        """On SQLite, leave nothing in the write-ahead log that the file no longer holds
+        (after erasing a person). PostgreSQL reclaims deleted rows by its own vacuum."""
+        if self.dialect != "sqlite":
+            return
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            await sqlite_inline.checkpoint(raw.driver_connection)
+
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -28,6 +28,9 @@ FIRST_BACKOFF = 0.001
 MAX_BACKOFF = 0.05
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
+    # Deleted rows are overwritten with zeros, so an erased person's data is not left behind
+    # in free pages of the file.
+    "PRAGMA secure_delete=ON",
     "PRAGMA busy_timeout=0",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
@@ -141,6 +144,13 @@ class Connection:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+async def checkpoint(connection: Connection) -> None:
+    """Copy the write-ahead log into the database file and empty it: the log still holds
+    the pages as they were before the last changes."""
+    live = connection._live
+    await _run(live, lambda: live.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
 
 
 def connector(url: URL) -> Callable[[], Any]:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, func, or_, select, update
 from sqlmodel import SQLModel, col
 
+from bot.callbacks import pack
 from bot.clock import Clock
 from bot.dispatcher import dispatch_once
 from bot.runtime import KEY
 from bot.standin import ScriptedUser, StandIn
+from bot.texts import DATA_GONE, DELETE_YES
 from storage.engine import Database
-from storage.models import ExerciseSession, Plan
+from storage.migrate import upgrade
+from storage.models import ExerciseSession, Plan, User
 from tests.flows import onboard, run_session
 from tests.harness import running_bot
 
@@ -107,11 +111,12 @@ async def test_delete_erases_every_row_of_the_person_and_no_one_elses(
         await ann.wait_for("Everything about you has been erased")
         # A button of the erased session still gets a polite answer and brings nothing back.
         question = next(m for m in ann.messages if "Before we start" in m.display_text)
-        mark = len(standin.calls)
+        mark, mark_toasts = len(standin.calls), standin.count("answerCallbackQuery")
         await ann.press("3", message_id=question.message_id)
-        await asyncio.sleep(0.3)
+        async with asyncio.timeout(5):
+            await standin.wait_until(lambda: standin.count("answerCallbackQuery") > mark_toasts)
     toasts = [p.get("text") for m, p in standin.calls[mark:] if m == "answerCallbackQuery"]
-    assert toasts == ["That session has ended. /now starts a new one."]
+    assert toasts == [DATA_GONE]
     tables = {t.name for t in SQLModel.metadata.sorted_tables}
     assert set(ann_before) == PERSONAL and tables - PERSONAL == NOT_PERSONAL
     assert all(ann_before[name] > 0 for name in PERSONAL), ann_before
@@ -119,3 +124,56 @@ async def test_delete_erases_every_row_of_the_person_and_no_one_elses(
     assert await _counts(database, ann_owners) == dict.fromkeys(PERSONAL, 0)
     assert await _counts(database, bob_owners) == bob_before
     assert all(bob_before[name] > 0 for name in PERSONAL), bob_before
+
+
+async def _erase(user: ScriptedUser) -> None:
+    await user.send("/delete")
+    await user.wait_for("erase")
+    await user.press(DELETE_YES)
+    await user.wait_for("Everything about you has been erased")
+
+
+async def test_old_buttons_do_not_bring_an_erased_person_back(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db):
+        ida = standin.user(3101)
+        await onboard(ida)
+        old = ida.messages[0].message_id
+        await _erase(ida)
+        for data in (pack("ok"), pack("rf", "onb", "n"), pack("sd", "left"), pack("now")):
+            await ida.press_data(data, old)
+        async with asyncio.timeout(5):
+            await standin.wait_until(
+                lambda: [c.params.get("text") for c in standin.calls].count(DATA_GONE) == 4
+            )
+        # A red flag still gets its advice, from anyone, and nothing is stored.
+        await ida.press_data(pack("rf", "chk", "y"), old)
+        await ida.wait_for("urgent")
+    assert await _ids(sqlite_db, Plan, 3101) == []
+    async with sqlite_db.session() as s:
+        assert await s.get(User, 3101) is None
+
+
+def _read_all(folder: Path, pattern: str) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in folder.glob(pattern)}
+
+
+async def test_an_erased_person_is_in_no_database_file(standin: StandIn, tmp_path: Path) -> None:
+    """Not in the write-ahead log either, where SQLite keeps old pages until a checkpoint."""
+    person_id = 987_654_321_987
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/coach.db")
+    await upgrade(db.engine)
+    try:
+        async with running_bot(standin, db):
+            zeb = standin.user(person_id, first_name="Zebediah")
+            await onboard(zeb)
+            await run_session(zeb)
+            await _erase(zeb)
+            files = _read_all(tmp_path, "coach.db*")
+    finally:
+        await db.dispose()
+    assert {"coach.db", "coach.db-wal"} <= set(files)
+    traces = (b"Zebediah", person_id.to_bytes(6, "big"), str(person_id).encode())
+    found = {name: [t for t in traces if t in data] for name, data in files.items()}
+    assert found == {name: [] for name in files}

@@ -16,6 +16,9 @@ from storage.queries import users as user_q
 
 log = logging.getLogger(__name__)
 
+# The red-flag check answers anyone who has it, known or not: its advice must always arrive.
+WITHOUT_A_PERSON = frozenset({"rf"})
+
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if ctx := Ctx.of(update, context):
@@ -42,8 +45,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if callback is None or handler is None:
         await ctx.answer(texts.STALE_BUTTON)
         return
+    if callback.action not in WITHOUT_A_PERSON and not await _known(ctx):
+        # Only /start creates a person: an old button must not bring an erased one back.
+        await ctx.answer(texts.DATA_GONE, alert=True)
+        return
     await handler(ctx, callback)
     await ctx.answer()
+
+
+async def _known(ctx: Ctx) -> bool:
+    async with ctx.tx() as s:
+        return await user_q.get_user(s, user_id=ctx.user_id) is not None
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -61,10 +61,8 @@ async def start(ctx: Ctx) -> None:
 @button("ok")
 async def on_consent(ctx: Ctx, cb: Callback) -> None:
     async with ctx.tx() as s:
-        user = await user_q.get_or_create_user(
-            s, user_id=ctx.user_id, chat_id=ctx.chat_id, first_name=ctx.first_name
-        )
-        if user.consented_at is not None:
+        user = await user_q.get_user(s, user_id=ctx.user_id)
+        if user is None or user.consented_at is not None:
             return await ctx.answer(texts.STALE_BUTTON)
         user.consented_at = ctx.rt.clock.now()
         await ctx.answer()

@@ -135,6 +135,7 @@ async def on_delete_choice(ctx: Ctx, cb: Callback) -> None:
         return
     async with ctx.tx() as s:
         await user_q.delete_user_everywhere(s, user_id=ctx.user_id)
+    await ctx.rt.db.checkpoint()
     await ctx.show(texts.DELETED)
 
 

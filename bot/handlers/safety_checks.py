@@ -34,9 +34,9 @@ async def on_answer(ctx: Ctx, cb: Callback) -> None:
         return await ctx.answer(texts.STALE_BUTTON)
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
-        user = await user_q.get_or_create_user(
-            s, user_id=ctx.user_id, chat_id=ctx.chat_id, first_name=ctx.first_name
-        )
+        user = await user_q.get_user(s, user_id=ctx.user_id)
+        if user is None:
+            return await _unknown(ctx, red_flag=answer == "y")
         if origin == "onb" and user.dialog != "onb:screen":
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
@@ -77,6 +77,14 @@ def _record(
             created_at=now,
         )
     )
+
+
+async def _unknown(ctx: Ctx, *, red_flag: bool) -> None:
+    """Someone with no data here (never started, or erased): the advice, and nothing stored."""
+    if not red_flag:
+        return await ctx.answer(texts.DATA_GONE, alert=True)
+    await ctx.answer()
+    await ctx.show(texts.URGENT_CARE)
 
 
 async def _urgent(ctx: Ctx, s: Any, user: User, plan: Plan | None, now: datetime) -> None:
