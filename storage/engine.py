@@ -70,8 +70,9 @@ class Database:
         if self.dialect != "sqlite":
             return
         async with self.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            await sqlite_inline.checkpoint(raw.driver_connection)
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(raw, sqlite_inline.Connection), "SQLite runs inline"
+            await sqlite_inline.checkpoint(raw)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
