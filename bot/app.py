@@ -44,6 +44,7 @@ from bot.settings import Settings
 from routines.model import default_catalog
 from storage.engine import Database
 from storage.migrate import upgrade
+from storage.sqlite_inline import lock_timeout
 
 log = logging.getLogger(__name__)
 
@@ -129,18 +130,27 @@ async def _time_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     details = describe(update) if isinstance(update, Update) else {}
-    log.error(
-        "handler failed for update %s from user %s",
-        details.get("update_id"),
-        details.get("user_id"),
-        exc_info=context.error,
-    )
-    context.bot_data[KEY].metrics.inc("handler_errors")
+    # Another process kept the database locked: nothing was done, and a retry will work.
+    busy = lock_timeout(context.error)
+    if busy is not None:
+        log.warning(
+            "update %s from user %s: %s", details.get("update_id"), details.get("user_id"), busy
+        )
+    else:
+        log.error(
+            "handler failed for update %s from user %s",
+            details.get("update_id"),
+            details.get("user_id"),
+            exc_info=context.error,
+        )
+        context.bot_data[KEY].metrics.inc("handler_errors")
     if isinstance(update, Update) and (ctx := Ctx.of(update, context)):
         try:
-            if update.callback_query:
+            if busy and update.callback_query:
+                await ctx.answer(texts.BUSY)
+            else:
                 await ctx.answer()
-            await ctx.send(texts.ERROR)
+                await ctx.send(texts.BUSY if busy else texts.ERROR)
         except TelegramError:
             log.warning("could not tell user %s about the error", ctx.user_id)
 

@@ -37,21 +37,39 @@ PRAGMAS = (
 )
 
 
+class LockTimeout(sqlite3.OperationalError):
+    """Another process held the write lock for all of `BUSY_WAIT_SECONDS`: the work was not
+    started, so trying again later is safe."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"database is locked: waited {waited:.1f} s for the write lock")
+        self.waited = waited
+
+
+def lock_timeout(error: BaseException | None) -> LockTimeout | None:
+    """The `LockTimeout` behind `error`, raised as is or wrapped by SQLAlchemy."""
+    for candidate in (error, getattr(error, "orig", None)):
+        if isinstance(candidate, LockTimeout):
+            return candidate
+    return None
+
+
 def _is_busy(error: sqlite3.OperationalError) -> bool:
     return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 async def _run(connection: sqlite3.Connection, attempt: Callable[[], Any]) -> Any:
     """Run `attempt`; while another process holds the lock, retry it without blocking."""
-    deadline = time.monotonic() + BUSY_WAIT_SECONDS
+    started = time.monotonic()
     backoff = FIRST_BACKOFF
     while True:
         try:
             return attempt()
         except sqlite3.OperationalError as error:
-            retry = _is_busy(error) and not connection.in_transaction
-            if not retry or time.monotonic() + backoff > deadline:
+            if not _is_busy(error) or connection.in_transaction:
                 raise
+            if time.monotonic() + backoff > started + BUSY_WAIT_SECONDS:
+                raise LockTimeout(time.monotonic() - started) from error
         await asyncio.sleep(backoff)
         backoff = min(backoff * 2, MAX_BACKOFF)
 
