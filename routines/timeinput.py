@@ -2,13 +2,14 @@
 
 import re
 import unicodedata
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 
-from routines.cadence import MAX_OFFSET, MIN_OFFSET, format_offset, zone_names
+from routines.cadence import MAX_OFFSET, MIN_OFFSET, format_offset, zone, zone_names
 
 # "7", "07", "7:30", "7.30", "7h30" and, with the minutes run in, "730" or "1930".
-_CLOCK = re.compile(r"(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?|(?P<hhmm>\d{3,4})")
+# ASCII digits only (re.ASCII), the same rule as `routines.numbers` for any other number.
+_CLOCK = re.compile(r"(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?|(?P<hhmm>\d{3,4})", re.ASCII)
 # "am", "a.m.", "pm", "p. m." at the end, with or without a space before it.
 _MERIDIEM = re.compile(r"\s*(?P<half>[ap])\.?\s?m\.?$")
 _WORDS = {"noon": time(12), "midnight": time(0)}
@@ -16,7 +17,8 @@ _WORDS = {"noon": time(12), "midnight": time(0)}
 # "UTC+2", "GMT-3", "+05:30", "utc +5:30", "-0300"; "−" is the typographic minus. Every
 # offset in use is a whole quarter hour, so "+5:20" is more likely a slip than a place.
 _OFFSET = re.compile(
-    r"(?:utc|gmt)?\s*(?P<sign>[+\-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>00|15|30|45))?"
+    r"(?:utc|gmt)?\s*(?P<sign>[+\-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>00|15|30|45))?",
+    re.ASCII,
 )
 _UTC_WORDS = frozenset({"utc", "gmt"})
 
@@ -129,9 +131,22 @@ def _offset_name(match: re.Match[str]) -> str | None:
 
 def describe_zone(name: str) -> str:
     """A short label: "Europe/Berlin" → "Berlin (Europe/Berlin)"; "UTC+05:30" stays as is."""
-    if "/" not in name:
+    label = zone_label(name)
+    if "/" not in label:
+        return label
+    return f"{label.rsplit('/', 1)[1].replace('_', ' ')} ({label})"
+
+
+def zone_label(name: str) -> str:
+    """The zone's name as people read it. tzdata's Etc zones use POSIX signs, so
+    "Etc/GMT+11" is eleven hours behind UTC: shown as "UTC−11", never as "GMT+11"."""
+    if not name.startswith("Etc/"):
         return name
-    return f"{name.rsplit('/', 1)[1].replace('_', ' ')} ({name})"
+    offset = datetime.now(UTC).astimezone(zone(name)).utcoffset() or timedelta(0)
+    hours = offset // timedelta(hours=1)
+    if not hours:
+        return "UTC"
+    return f"UTC{'+' if hours > 0 else '−'}{abs(hours)}"
 
 
 def _normalize(text: str) -> str:

@@ -206,3 +206,17 @@ async def _to_time_question(user) -> None:
     await user.wait_for("Which days")
     await user.press("Done")
     await user.wait_for("What time")
+
+
+async def test_an_etc_gmt_zone_is_shown_with_the_sign_people_expect(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db):
+        ivy = standin.user(2009)
+        await onboard(ivy, zone="Etc/GMT+11")
+        zone_set = next(m for m in ivy.messages if "Time zone:" in m.display_text)
+        plan = await ivy.wait_for("Your plan")
+    # Etc/GMT+11 is eleven hours behind UTC (POSIX signs); "GMT+11" would say the opposite.
+    assert "Time zone: UTC−11." in zone_set.display_text
+    assert "(UTC−11)" in plan.display_text
+    assert "GMT+11" not in zone_set.display_text + plan.display_text

@@ -3,7 +3,13 @@ from datetime import time, timedelta
 import pytest
 
 from routines import cadence
-from routines.timeinput import _CITY_ALIASES, describe_zone, parse_time_of_day, resolve_zone
+from routines.timeinput import (
+    _CITY_ALIASES,
+    describe_zone,
+    parse_time_of_day,
+    resolve_zone,
+    zone_label,
+)
 
 
 @pytest.mark.parametrize(
@@ -168,7 +174,31 @@ def test_a_resolved_offset_keeps_its_value() -> None:
         ("America/Argentina/Buenos_Aires", "Buenos Aires (America/Argentina/Buenos_Aires)"),
         ("UTC", "UTC"),
         ("UTC+05:30", "UTC+05:30"),
+        # POSIX signs: Etc/GMT+11 is eleven hours behind UTC.
+        ("Etc/GMT+11", "UTC−11"),
+        ("Etc/GMT-14", "UTC+14"),
+        ("Etc/GMT", "UTC"),
+        ("Etc/UTC", "UTC"),
     ],
 )
 def test_describe_zone(name: str, label: str) -> None:
     assert describe_zone(name) == label
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("Europe/Berlin", "Europe/Berlin"), ("Etc/GMT+11", "UTC−11"), ("Etc/GMT-5", "UTC+5")],
+)
+def test_zone_label(name: str, label: str) -> None:
+    assert zone_label(name) == label
+
+
+@pytest.mark.parametrize("text", ["٧:٣٠", "７", "7:٣٠", "１９３０"])
+def test_only_ascii_digits_make_a_time(text: str) -> None:
+    assert parse_time_of_day(text) is None
+
+
+# Full-width digits are another matter: the zone's text is NFKD-normalised, so "５" is 5.
+@pytest.mark.parametrize("text", ["UTC+٥", "+٥:٣٠"])
+def test_only_ascii_digits_make_an_offset(text: str) -> None:
+    assert resolve_zone(text) is None

@@ -18,7 +18,7 @@ from bot.routing import Ctx, button, dialog
 from bot.timefmt import clock_text, local_text
 from routines.model import Routine
 from routines.plan import build_session
-from routines.timeinput import describe_zone, parse_time_of_day, resolve_zone
+from routines.timeinput import describe_zone, parse_time_of_day, resolve_zone, zone_label
 from storage.models import Plan, User
 from storage.queries import plans as plan_q
 from storage.queries import users as user_q
@@ -292,7 +292,7 @@ def summary_text(ctx: Ctx, plan: Plan) -> str:
         side=texts.SIDES.get(plan.side, plan.side),
         days=days,
         time=plan.time_local,
-        zone=escape(plan.tz),
+        zone=escape(zone_label(plan.tz)),
         next=local_text(plan.next_due_at, plan.tz) if plan.next_due_at else texts.NO_NEXT,
     )
     if plan.status == "paused" or plan.paused_until:
