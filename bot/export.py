@@ -41,6 +41,9 @@ HEADER = (
     "level_before",
     "level_after",
 )
+# Text starting with these is a formula to a spreadsheet. Only text is guarded: numbers
+# (a negative one too) are written as numbers.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Within one instant, a session comes before its steps and check-ins.
 RANK = {"session": 0, "step": 1, "checkin": 2, "level_change": 3}
 
@@ -86,6 +89,9 @@ def cell(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.1f}"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # A spreadsheet would run it as a formula; OWASP's advice is a leading quote.
+        return "'" + value
     return str(value)
 
 
