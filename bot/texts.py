@@ -24,7 +24,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
-DATA_GONE = "Your data was deleted, so this button no longer works. Send /start to begin again."
+# Toasts: plain text, at most 200 characters.
+BUSY = "I'm busy for a moment — please try again."
+DATA_GONE = "Your data was deleted (or you haven't started yet). Send /start to begin again."
 PRIVATE_ONLY = "I coach one person at a time, so my buttons work only in our private chat."
 STALE_BUTTON = "That button is from an earlier message. Please use the latest one."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."

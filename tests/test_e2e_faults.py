@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from bot import texts
 from bot.callbacks import pack
 from bot.standin import StandIn
+from storage import sqlite_inline
 from storage.engine import Database
+from storage.models import User
 from tests.flows import has_button, onboard, shown
 from tests.harness import running_bot
 
@@ -121,3 +128,72 @@ async def test_a_button_pressed_in_a_group_only_gets_a_toast(
                 lambda: any(c.params.get("text") == texts.PRIVATE_ONLY for c in standin.calls)
             )
     assert standin.calls_for(-100) == []
+
+
+async def test_a_new_person_can_still_start_after_an_old_button(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    """Only /start makes a person; their consent button then works as before."""
+    async with running_bot(standin, sqlite_db):
+        eve = standin.user(8005)
+        await eve.send("/redflags")
+        question = await eve.wait_for("Do you have any of these right now")
+        await eve.press("No, none of these", message_id=question.message_id)
+        await _until_toasts(standin, 0, 1)
+        assert await _users(sqlite_db) == 0
+        await onboard(eve)
+    assert await _users(sqlite_db) == 1
+
+
+@contextmanager
+def _write_lock(path: str) -> Iterator[None]:
+    """Another process's writer, as far as SQLite can tell."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("COMMIT")
+        other.close()
+
+
+async def test_a_long_foreign_lock_gets_a_busy_answer(
+    standin: StandIn,
+    sqlite_db: Database,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(sqlite_inline, "BUSY_WAIT_SECONDS", 0.2)
+    async with running_bot(standin, sqlite_db):
+        fay = standin.user(8006)
+        await onboard(fay)
+        plan = fay.messages[-1]
+        with _write_lock(f"{tmp_path}/test.db"):
+            await fay.send("/settings")
+            await fay.wait_for("busy for a moment")
+            mark = len(standin.calls)
+            await fay.press_data(pack("set", "time"), plan.message_id)
+            toasts = await _until_toasts(standin, mark, 1)
+        await fay.send("/settings")
+        await fay.wait_for("What would you like to change")
+    assert toasts == [texts.BUSY]
+    assert _errors(caplog) == []
+    waits = [r for r in caplog.records if "write lock" in r.getMessage()]
+    assert len(waits) == 2 and all(r.levelno == logging.WARNING for r in waits)
+
+
+def _toasts(standin: StandIn, since: int = 0) -> list[str | None]:
+    return [p.get("text") for m, p in standin.calls[since:] if m == "answerCallbackQuery"]
+
+
+async def _until_toasts(standin: StandIn, since: int, count: int) -> list[str | None]:
+    """Waits (bounded) until `count` buttons pressed since `since` have been answered."""
+    async with asyncio.timeout(5):
+        await standin.wait_until(lambda: len(_toasts(standin, since)) >= count)
+    return _toasts(standin, since)
+
+
+async def _users(db: Database) -> int:
+    async with db.session() as s:
+        return int((await s.execute(select(func.count()).select_from(User))).scalar_one())

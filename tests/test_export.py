@@ -125,3 +125,20 @@ def test_a_comma_or_quote_in_a_value_survives() -> None:
     row: export.Row = {"record": "checkin", "id": 1, "reason": 'said "no", twice\nthen yes'}
     _, rows = read(export.to_csv([row]))
     assert rows[0]["reason"] == 'said "no", twice\nthen yes'
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralised() -> None:
+    # OWASP's advice for CSV injection: a leading quote makes the cell plain text.
+    risky = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx"]
+    written: list[export.Row] = [
+        {"record": "checkin", "id": n, "reason": r} for n, r in enumerate(risky)
+    ]
+    _, rows = read(export.to_csv(written))
+    assert [r["reason"] for r in rows] == ["'" + r for r in risky]
+
+
+def test_numbers_stay_numbers_even_when_negative() -> None:
+    # Numbers are never user text: a negative one is written as the number it is.
+    row: export.Row = {"record": "level_change", "id": 1, "level_before": -1, "seconds": -2.5}
+    _, rows = read(export.to_csv([row]))
+    assert (rows[0]["level_before"], rows[0]["seconds"]) == ("-1", "-2.5")
