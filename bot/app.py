@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import guards, ops, texts, webhook
+from bot import comeback, guards, ops, texts, webhook
 from bot.clock import Clock
 from bot.datafile import CHECK_SECONDS, DataFile
 from bot.handlers import (  # noqa: F401  (importing registers their buttons)
@@ -82,9 +82,11 @@ def build_application(
 
 
 def _add_handlers(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(TypeHandler(Update, guards.database_intact), group=-3)
-    app.add_handler(TypeHandler(Update, guards.one_to_one), group=-2)
-    app.add_handler(TypeHandler(Update, _count_update), group=-1)
+    # One handler runs per group, so each of these gets a group of its own, in this order.
+    app.add_handler(TypeHandler(Update, guards.database_intact), group=-4)
+    app.add_handler(TypeHandler(Update, guards.one_to_one), group=-3)
+    app.add_handler(TypeHandler(Update, _count_update), group=-2)
+    app.add_handler(TypeHandler(Update, comeback.welcome_back), group=-1)
     commands = {
         "start": general.on_start,
         "help": general.on_help,
@@ -160,6 +162,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     rt.settings.ensure_data_dir()
     await upgrade(rt.db.engine)
     rt.data_file = DataFile.of(rt.settings.database_url)
+    await comeback.refresh(rt)
     rt.extras["ops"] = await ops.start(app)
     try:
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in texts.COMMANDS])
@@ -190,6 +193,7 @@ def _add_upkeep(app: Application) -> None:  # type: ignore[type-arg]
     jobs = (
         (ops.data_file_intact, CHECK_SECONDS, [app]),
         (webhook.prune_processed, PRUNE_SECONDS, [rt]),
+        (comeback.refresh, comeback.REFRESH_SECONDS, [rt]),
     )
     for job, seconds, args in jobs:
         rt.scheduler.add_job(

@@ -341,6 +341,8 @@ class _Recorder:
                 }
             )
             blocked = result.status == "blocked"
+            if blocked:
+                self.rt.blocked.add(item.due.user_id)
             plans.append(_deactivate(item.due) if blocked else _advance(item.due, self.claim.at))
         return deliveries, plans
 

@@ -31,6 +31,8 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     # The SQLite file being written, watched so that its loss stops the bot (bot/datafile.py).
     data_file: DataFile | None = None
+    # People whose plan is blocked (they blocked the bot), refreshed by bot/comeback.py.
+    blocked: set[int] = field(default_factory=set)
     # Names this process in the database: sessions record which instance runs their timer.
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 

@@ -24,6 +24,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
+WELCOME_BACK = (
+    "👋 Welcome back! Your reminders had stopped while I couldn't reach you; they are on "
+    "again. Next reminder: {next}."
+)
 # Toasts: plain text, at most 200 characters.
 BUSY = "I'm busy for a moment — please try again."
 DATA_GONE = "Your data was deleted (or you haven't started yet). Send /start to begin again."

@@ -17,6 +17,7 @@ from sqlalchemy import select, text, update
 from sqlmodel import col
 from telegram.ext import Application
 
+from bot import comeback
 from bot import dispatcher as dispatcher_module
 from bot.app import build_application
 from bot.callbacks import pack
@@ -24,6 +25,7 @@ from bot.dispatcher import dispatch_once, dispatch_tick
 from bot.runtime import KEY, Runtime
 from bot.standin import StandIn
 from bot.texts import STALE_BUTTON
+from bot.timefmt import local_text
 from routines.model import default_catalog
 from routines.plan import build_session
 from storage.engine import Database
@@ -490,3 +492,35 @@ async def test_two_dispatchers_deliver_each_of_5000_exactly_once(
     assert sum(shares) == 5000 and min(shares) > 0, shares
     rows = await deliveries(first)
     assert len(rows) == 5000 and {r.status for r in rows} == {"sent"}
+
+
+# --- a person who blocked the bot comes back ---------------------------------------------
+
+
+async def test_a_person_who_blocked_the_bot_and_comes_back_gets_reminders_again(
+    standin: StandIn, database: Database
+) -> None:
+    async with running_bot(standin, database) as app:
+        rt = runtime(app)
+        hal = standin.user(4101)
+        await onboard(hal)
+        await move_to_due(app, database, hal.id)
+        standin.fail_next("sendMessage", 403)
+        await dispatch_once(rt, app.bot)
+        assert (await plan_of(database, hal.id)).status == "blocked"
+
+        rt.blocked.clear()  # as on an instance that did not send the reminder
+        await comeback.refresh(rt)
+        await hal.send("hello again")
+        back = await hal.wait_for("Welcome back")
+        plan = await plan_of(database, hal.id)
+        assert plan.status == "active" and plan.next_due_at is not None
+        assert local_text(plan.next_due_at, plan.tz) in back.text
+
+        await move_to_due(app, database, hal.id)
+        assert await dispatch_once(rt, app.bot) == 1
+        await hal.wait_for(REMINDER)
+        await hal.send("/start")
+        summary = await hal.wait_for("Your plan")
+    assert "none" not in summary.text.split("Next reminder:")[1].splitlines()[0]
+    assert [m.text for m in hal.messages].count(back.text) == 1

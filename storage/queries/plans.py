@@ -104,3 +104,20 @@ def schedule_next(plan: Plan, *, now: datetime) -> None:
         days=parse_days(plan.days), at=time(hour, minute), tz=plan.tz, after=after
     )
     plan.lease_until = None
+
+
+async def blocked_user_ids(session: AsyncSession) -> set[int]:
+    """People whose plan stopped because they blocked the bot."""
+    result = await session.execute(select(col(Plan.user_id)).where(col(Plan.status) == "blocked"))
+    return set(result.scalars())
+
+
+async def unblock(session: AsyncSession, *, user_id: int, now: datetime) -> Plan | None:
+    """The person is back: their plan runs again from the next planned day. None when it
+    was not blocked (any more: another instance may have seen them first)."""
+    plan = await get_plan(session, user_id=user_id)
+    if plan is None or plan.status != "blocked":
+        return None
+    set_status(plan, status="active", reason=None, at=now)
+    schedule_next(plan, now=now)
+    return plan
