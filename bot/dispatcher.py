@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 from html import escape
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot import keyboards, texts
@@ -44,6 +44,12 @@ CONCURRENCY = 8
 LIMITER_QUEUE_SECONDS = 0.2
 # Reminders take this share of the flood budget; the rest stays free for running sessions.
 REMINDER_SHARE = 0.8
+# No person gets one reminder more than this many times, whatever the API or a crash does.
+# `Delivery.attempts` counts the sends that may have reached Telegram: each is counted, in
+# the database, before it goes out (a timeout counts as delivered; an error Telegram
+# answered with does not). An occurrence found claimed again after a lease with this many
+# is settled as unconfirmed instead of being sent a third time.
+MAX_COPIES = 2
 # Results are written once this many wait, or when the batch is done. Above the default
 # batch (200), so a batch's results go in one transaction: most of a write's cost is per
 # transaction, not per row, and writing every 32 took a fifth of the dispatch rate once
@@ -66,6 +72,8 @@ class Outgoing:
     chat_id: int
     text: str
     markup: InlineKeyboardMarkup
+    # Sends of this occurrence that may have arrived before this one.
+    attempts: int = 0
 
 
 def start_dispatcher(app: Application) -> None:  # type: ignore[type-arg]
@@ -142,14 +150,18 @@ async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], claim: _Claim)
     # Rare: an occurrence seen before, by a run that crashed or gave up, or on a day already
     # reminded before the time was moved later.
     again = await delivery_q.existing(s, keys=[d.key for d in dues if d.key not in ids])
+    attempts: dict[str, int] = {}
     for key, row in again.items():
         ids[key] = row.id or 0
         if row.status != "claimed":
             status[key] = "already_settled"
             continue
-        row.status, row.attempts = status[key], row.attempts + (status[key] == "claimed")
+        if status[key] == "claimed" and row.attempts >= MAX_COPIES:
+            status[key] = "unconfirmed"  # it may well have arrived, twice
+        row.status, attempts[key] = status[key], row.attempts
     claimed = [due for due in dues if status[due.key] == "claimed"]
     outgoing, failed = await _messages(rt, s, claimed, ids, claim.at)
+    outgoing = [replace(item, attempts=attempts.get(item.due.key, 0)) for item in outgoing]
     plans = [_advance(due, claim.at) for due in dues if status[due.key] != "claimed"]
     plans += [_advance(due, claim.at) for due, _ in failed]
     deliveries = [{"id": ids[due.key], "status": "failed", "error": e} for due, e in failed]
@@ -166,7 +178,7 @@ def _new_row(due: Due, status: str, now: datetime) -> dict[str, Any]:
         "occurrence_key": due.key,
         "due_at": due.due_at,
         "status": status,
-        "attempts": int(status == "claimed"),
+        "attempts": 0,
         "created_at": now,
     }
 
@@ -226,12 +238,14 @@ def _minutes(rt: Runtime, due: Due) -> int:
 
 async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], claim: _Claim) -> None:
     sender = _Sender(rt, bot)
+    counter = _Counter(rt)
     recorder = _Recorder(rt, claim)
     queue = iter(outgoing)
 
     async def worker() -> None:
         for item in queue:
             try:
+                await counter.count(item.delivery_id)
                 result = await sender.send(item)
             except Exception as exc:  # whatever it was, the lease lets a later tick try again
                 log.exception("sending the reminder for plan %s failed", item.due.plan_id)
@@ -240,6 +254,32 @@ async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], claim: _Clai
 
     await asyncio.gather(*(worker() for _ in range(_concurrency(rt))))
     await recorder.close()
+
+
+class _Counter:
+    """Counts each send in the database just before it goes out, so that after a crash the
+    count says which reminders may have arrived. Senders that arrive while a write is on
+    share the next one (a group commit): one short write per handful of reminders, and only
+    the sends in flight at a crash are in doubt."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.waiting: list[int] = []
+        self.lock = asyncio.Lock()
+
+    async def count(self, delivery_id: int) -> None:
+        self.waiting.append(delivery_id)
+        async with self.lock:
+            if delivery_id not in self.waiting:  # counted by the write just before
+                return
+            ids, self.waiting = self.waiting, []
+            try:
+                async with self.rt.db.session() as s:
+                    await delivery_q.count_attempts(s, ids=ids)
+            except Exception:
+                # Uncounted, so not sent: the next write counts the others' sends.
+                self.waiting.extend(i for i in ids if i != delivery_id)
+                raise
 
 
 class _Sender:
@@ -268,6 +308,11 @@ class _Sender:
                 self._hold_back(exc)
             except Forbidden as exc:
                 return Result("blocked", error=exc.message[:128])
+            except TimedOut:
+                # Telegram may have delivered it and only the answer was lost: sending it
+                # again risks a copy more than the person should ever get.
+                self.rt.metrics.inc("bot_api_errors_TimedOut")
+                return Result("sent", error="timed out; counted as delivered")
             except BadRequest as exc:  # the request itself is wrong: resending won't help
                 return Result("failed", error=exc.message[:128])
             except TelegramError as exc:  # timeouts, 5xx, connection errors
@@ -328,8 +373,12 @@ class _Recorder:
         plans: list[dict[str, Any]] = []
         for item, result in chunk:
             self.rt.metrics.inc(f"reminders_{result.status}")
-            if result.status == "retry":  # stays claimed, and its plan leased; keep the error
-                deliveries.append({"id": item.delivery_id, "error": result.error})
+            if result.status == "retry":
+                # Stays claimed, and its plan leased. Telegram answered with an error, so this
+                # send did not arrive and does not count towards MAX_COPIES.
+                deliveries.append(
+                    {"id": item.delivery_id, "error": result.error, "attempts": item.attempts}
+                )
                 continue
             deliveries.append(
                 {

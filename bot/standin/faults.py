@@ -41,6 +41,18 @@ class Faults:
         self._scripted: dict[str, deque[ApiError]] = defaultdict(deque)
         # Send times per chat id; the key None holds all chats together.
         self._sent: dict[int | None, deque[float]] = defaultdict(deque)
+        # method -> (seconds each answer is held back, until when on the monotonic clock)
+        self._slow: dict[str, tuple[float, float]] = {}
+
+    def slow(self, method: str, seconds: float, *, for_seconds: float) -> None:
+        """For the next `for_seconds`, answer `method` only after `seconds`. The call itself
+        takes effect at once, as on a congested Telegram: the message arrives, the answer
+        is late, and a client that gave up waiting cannot know it arrived."""
+        self._slow[method.lower()] = (seconds, time.monotonic() + for_seconds)
+
+    def delay(self, method: str) -> float:
+        seconds, until = self._slow.get(method.lower(), (0.0, 0.0))
+        return seconds if time.monotonic() < until else 0.0
 
     def fail_next(
         self,

@@ -109,7 +109,9 @@ class StandIn(FakeTelegram):
             self.bot["id"] = int(bot_id)
         try:
             raw = await read_params(request)
-            result = await self._call(request.match_info["method"], raw)
+            method = request.match_info["method"]
+            result = await self._call(method, raw)
+            await asyncio.sleep(self.faults.delay(method))
         except ApiError as error:
             return web.json_response(error.payload(), status=error.code)
         return web.json_response({"ok": True, "result": result})

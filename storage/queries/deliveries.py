@@ -170,6 +170,16 @@ async def next_day_pending(session: AsyncSession, *, user_ids: Iterable[int]) ->
     return {uid: sid for uid, sid in last.items() if sid not in answered}
 
 
+async def count_attempts(session: AsyncSession, *, ids: Sequence[int]) -> None:
+    """One more send of each of these deliveries is about to go out."""
+    await session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(ids))
+        .values(attempts=col(Delivery.attempts) + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def record(
     session: AsyncSession,
     *,
