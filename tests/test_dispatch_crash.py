@@ -82,3 +82,38 @@ async def test_sigkill_mid_fan_out_loses_nothing(standin: StandIn, tmp_path: Pat
         statuses = Counter((await s.execute(select(col(Delivery.status)))).scalars())
     assert statuses == {"sent": PLANS}
     await db.dispose()
+
+
+async def test_two_kills_in_a_row_still_send_no_reminder_three_times(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    """The second instance dies while resending what the first had in flight; the third
+    must not send those a third time, and must still send what nobody sent."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/crash.db"
+    db = Database(url)
+    await upgrade(db.engine)
+    ids = await seed_due_plans(db, count=PLANS, due_at=datetime.now(UTC) - timedelta(minutes=1))
+    lease = Settings.model_fields["delivery_lease_seconds"].default
+
+    child = await start_child(url, standin.base_url)
+    async with asyncio.timeout(15):
+        await standin.wait_until(lambda: standin.count("sendMessage") >= KILL_AFTER)
+    child.send_signal(signal.SIGKILL)
+    await child.wait()
+    first = standin.count("sendMessage")
+
+    # The next one starts with the in-flight batch again; it dies half-way through it.
+    child = await start_child(url, standin.base_url, "--advance", str(lease + 1))
+    async with asyncio.timeout(15):
+        await standin.wait_until(lambda: standin.count("sendMessage") >= first + BATCH // 2)
+    child.send_signal(signal.SIGKILL)
+    await child.wait()
+
+    child = await start_child(url, standin.base_url, "--advance", str(2 * (lease + 1)))
+    async with asyncio.timeout(20):
+        _out, err = await child.communicate()
+    assert child.returncode == 0, err.decode()[-2000:]
+    counts = reminders(standin)
+    assert max(counts.values()) <= 2, Counter(counts.values())
+    assert set(counts) == set(ids), "a reminder was lost"
+    await db.dispose()
