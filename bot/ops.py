@@ -34,10 +34,17 @@ async def start(app: Application) -> web.AppRunner | None:  # type: ignore[type-
     settings = app.bot_data[KEY].settings
     if not settings.metrics_port:
         return None
+    where = f"{settings.metrics_listen}:{settings.metrics_port}"
     runner = web.AppRunner(make_server(app), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, settings.metrics_listen, settings.metrics_port).start()
-    log.info("health and metrics on %s:%s", settings.metrics_listen, settings.metrics_port)
+    try:
+        await web.TCPSite(runner, settings.metrics_listen, settings.metrics_port).start()
+    except OSError as exc:
+        # The bot still coaches; a failing health check tells the operator the rest.
+        log.error("no health and metrics listener on %s (%s): set METRICS_PORT", where, exc)
+        await runner.cleanup()
+        return None
+    log.info("health and metrics on %s", where)
     return runner
 
 

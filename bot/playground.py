@@ -82,6 +82,7 @@ def playground_settings(base_url: str) -> Settings:
         log_level="WARNING",
         rate_limit_per_second=0,
         dispatch_interval_seconds=1.0,
+        metrics_port=0,  # a chat in the terminal has no operators to serve
     )
 
 

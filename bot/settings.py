@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # /healthz and /metrics, on a listener of their own: counts of red flags and pain pauses
     # are not for the public webhook port. 0 turns the listener off.
     metrics_listen: str = "127.0.0.1"
-    metrics_port: int = Field(default=9090, ge=0, le=65535)
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import timedelta
 
 import httpx
@@ -16,7 +17,7 @@ from bot.settings import load_settings
 from bot.standin import StandIn
 from storage.engine import Database
 from storage.models import ProcessedUpdate
-from tests.harness import free_port, webhook_bot
+from tests.harness import free_port, running_bot, webhook_bot
 from tests.standin_fixtures import TOKEN
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
@@ -103,7 +104,7 @@ async def test_health_and_metrics_are_not_on_the_public_port(
 
 def test_the_listener_is_local_unless_told_otherwise() -> None:
     settings = load_settings(telegram_bot_token=TOKEN)
-    assert (settings.metrics_listen, settings.metrics_port) == ("127.0.0.1", 9090)
+    assert (settings.metrics_listen, settings.metrics_port) == ("127.0.0.1", 9464)
 
 
 @pytest.mark.parametrize(
@@ -143,3 +144,19 @@ async def test_processed_update_ids_are_kept_for_a_day(
         async with database.session() as s:
             kept = (await s.execute(select(col(ProcessedUpdate.update_id)))).scalars().all()
     assert kept == [2]
+
+
+async def test_a_taken_metrics_port_is_one_error_line_and_the_bot_still_runs(
+    standin: StandIn, sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with running_bot(standin, sqlite_db, metrics_port=port):
+            ann = standin.user(5004)
+            await ann.send("/help")
+            await ann.wait_for("Stretch Coach")
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "METRICS_PORT" in errors[0].getMessage()
+    assert not errors[0].exc_info
