@@ -15,7 +15,7 @@ from routines.numbers import parse_int
         ("3", 3),
         (" 10 ", 10),
         ("0", 0),
-        ("٣", 3),  # Arabic-Indic three: a decimal digit, read as meant
+        ("٣", None),  # Arabic-Indic three: ASCII digits only, as for times
         ("11", None),  # above the top
         ("²", None),  # a digit that int() refuses
         ("①", None),
