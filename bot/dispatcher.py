@@ -50,6 +50,9 @@ REMINDER_SHARE = 0.8
 # answered with does not). An occurrence found claimed again after a lease with this many
 # is settled as unconfirmed instead of being sent a third time.
 MAX_COPIES = 2
+# Sends are counted this many at a time: one write per chunk. Counting each send alone cost
+# a fifth of the dispatch rate, and counting by eight a tenth (docs/benchmarks.md).
+COUNT_EVERY = 32
 # Results are written once this many wait, or when the batch is done. Above the default
 # batch (200), so a batch's results go in one transaction: most of a write's cost is per
 # transaction, not per row, and writing every 32 took a fifth of the dispatch rate once
@@ -238,48 +241,37 @@ def _minutes(rt: Runtime, due: Due) -> int:
 
 async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], claim: _Claim) -> None:
     sender = _Sender(rt, bot)
-    counter = _Counter(rt)
     recorder = _Recorder(rt, claim)
-    queue = iter(outgoing)
+    workers = _concurrency(rt)
+    # Reminders counted and waiting for a sender. A small queue keeps the reminders that
+    # are counted but not yet sent (in doubt after a crash) to a chunk and a queue's worth.
+    queue: asyncio.Queue[Outgoing | None] = asyncio.Queue(maxsize=workers)
+
+    async def counter() -> None:
+        """Count each chunk of sends in the database before it goes, one write per chunk,
+        while the senders work on the chunk before."""
+        try:
+            for start in range(0, len(outgoing), COUNT_EVERY):
+                chunk = outgoing[start : start + COUNT_EVERY]
+                async with rt.db.session() as s:
+                    await delivery_q.count_attempts(s, ids=[item.delivery_id for item in chunk])
+                for item in chunk:
+                    await queue.put(item)
+        finally:
+            for _ in range(workers):
+                await queue.put(None)
 
     async def worker() -> None:
-        for item in queue:
+        while (item := await queue.get()) is not None:
             try:
-                await counter.count(item.delivery_id)
                 result = await sender.send(item)
             except Exception as exc:  # whatever it was, the lease lets a later tick try again
                 log.exception("sending the reminder for plan %s failed", item.due.plan_id)
                 result = Result("retry", error=repr(exc)[:128])
             recorder.add(item, result)
 
-    await asyncio.gather(*(worker() for _ in range(_concurrency(rt))))
+    await asyncio.gather(counter(), *(worker() for _ in range(workers)))
     await recorder.close()
-
-
-class _Counter:
-    """Counts each send in the database just before it goes out, so that after a crash the
-    count says which reminders may have arrived. Senders that arrive while a write is on
-    share the next one (a group commit): one short write per handful of reminders, and only
-    the sends in flight at a crash are in doubt."""
-
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.waiting: list[int] = []
-        self.lock = asyncio.Lock()
-
-    async def count(self, delivery_id: int) -> None:
-        self.waiting.append(delivery_id)
-        async with self.lock:
-            if delivery_id not in self.waiting:  # counted by the write just before
-                return
-            ids, self.waiting = self.waiting, []
-            try:
-                async with self.rt.db.session() as s:
-                    await delivery_q.count_attempts(s, ids=ids)
-            except Exception:
-                # Uncounted, so not sent: the next write counts the others' sends.
-                self.waiting.extend(i for i in ids if i != delivery_id)
-                raise
 
 
 class _Sender:
