@@ -25,6 +25,21 @@ async def onboard(
     zone: str = "Europe/Berlin",
 ) -> None:
     """From /start to a saved plan, tapping what a person would tap."""
+    await to_side_question(user, routine=routine)
+    await user.press(side)
+    await user.wait_for("Which days")
+    await user.press("Done")
+    await user.wait_for("What time")
+    await user.press(time)
+    await user.wait_for("time zone")
+    await user.send(zone)
+    await user.wait_for("Your plan")
+
+
+async def to_side_question(
+    user: ScriptedUser, *, routine: str = "seated_hamstring_progression"
+) -> None:
+    """From /start through consent, the safety screen and the routine, to the side."""
     await user.send("/start")
     await user.wait_for("not medical advice")
     await user.press("I understand and agree")
@@ -35,14 +50,6 @@ async def onboard(
     await user.wait_for(has_button("Choose this routine"))
     await user.press("Choose this routine")
     await user.wait_for("Which side hurts")
-    await user.press(side)
-    await user.wait_for("Which days")
-    await user.press("Done")
-    await user.wait_for("What time")
-    await user.press(time)
-    await user.wait_for("time zone")
-    await user.send(zone)
-    await user.wait_for("Your plan")
 
 
 def has_button(label: str) -> Callable[[BotMessage], bool]:

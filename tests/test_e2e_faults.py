@@ -19,21 +19,8 @@ from bot.standin import StandIn
 from storage import sqlite_inline
 from storage.engine import Database
 from storage.models import User
-from tests.flows import has_button, onboard, shown
+from tests.flows import onboard, shown, to_side_question
 from tests.harness import running_bot
-
-
-async def _to_side_question(user) -> None:  # type: ignore[no-untyped-def]
-    await user.send("/start")
-    await user.wait_for("not medical advice")
-    await user.press("I understand and agree")
-    await user.wait_for("safety check")
-    await user.press("No, none of these")
-    await user.wait_for("Choose a routine")
-    await user.press("Seated hamstring stretch")
-    await user.wait_for(has_button("Choose this routine"))
-    await user.press("Choose this routine")
-    await user.wait_for("Which side hurts")
 
 
 async def test_a_failed_toast_does_not_drop_the_reply(
@@ -41,7 +28,7 @@ async def test_a_failed_toast_does_not_drop_the_reply(
 ) -> None:
     async with running_bot(standin, sqlite_db):
         ann = standin.user(7001)
-        await _to_side_question(ann)
+        await to_side_question(ann)
         standin.fail_next("answerCallbackQuery", 502)
         await ann.press("Left")
         days = await ann.wait_for("Which days")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.standin import StandIn
 from storage.engine import Database
 from storage.models import CheckIn, Plan, User
-from tests.flows import has_button, onboard
+from tests.flows import onboard, to_side_question
 from tests.harness import running_bot
 
 
@@ -192,16 +192,7 @@ async def test_stale_and_forged_buttons_get_a_polite_answer(
 
 
 async def _to_time_question(user) -> None:
-    await user.send("/start")
-    await user.wait_for("not medical advice")
-    await user.press("I understand and agree")
-    await user.wait_for("safety check")
-    await user.press("No, none of these")
-    await user.wait_for("Choose a routine")
-    await user.press("Seated hamstring stretch")
-    await user.wait_for(has_button("Choose this routine"))
-    await user.press("Choose this routine")
-    await user.wait_for("Which side hurts")
+    await to_side_question(user)
     await user.press("Both sides")
     await user.wait_for("Which days")
     await user.press("Done")

@@ -26,6 +26,26 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, "METRICS_PORT": "0", **extra}
 
 
+async def _start_bot(standin: StandIn, folder: Path, *, token: str) -> asyncio.subprocess.Process:
+    """`python -m bot` against the stand-in, at DEBUG, its output on one pipe."""
+    env = _env(
+        PYTHONPATH=str(ROOT),
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_BASE_URL=standin.base_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{folder}/data/bot.db",
+        LOG_LEVEL="DEBUG",
+    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=folder,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
 def test_no_token_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot"],
@@ -63,22 +83,7 @@ def test_malformed_setting_names_what_to_fix(tmp_path: Path) -> None:
 async def test_real_process_answers_start_and_never_logs_the_token(
     standin: StandIn, tmp_path: Path
 ) -> None:
-    env = _env(
-        PYTHONPATH=str(ROOT),
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=standin.base_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/bot.db",
-        LOG_LEVEL="DEBUG",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await _start_bot(standin, tmp_path, token=TOKEN)
     try:
         ann = standin.user(4242, first_name="Ann")
         await ann.send("/start")
@@ -119,22 +124,7 @@ async def test_a_rejected_token_is_named_by_its_last_four_characters_only(
 ) -> None:
     wrong = "999999:AAWrongSecretThatMustNotLeak_x7Qz"
     standin.tokens = {TOKEN}
-    env = _env(
-        PYTHONPATH=str(ROOT),
-        TELEGRAM_BOT_TOKEN=wrong,
-        TELEGRAM_API_BASE_URL=standin.base_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/bot.db",
-        LOG_LEVEL="DEBUG",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await _start_bot(standin, tmp_path, token=wrong)
     output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     text = output.decode()
     assert process.returncode == 2
