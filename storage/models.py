@@ -39,8 +39,6 @@ class User(SQLModel, table=True):
     dialog: str | None = Field(default=None, max_length=64)
     # The onboarding/settings draft as JSON text, so a restart resumes at the same question.
     draft: str = Field(default="{}")
-    # The message that the current dialog edits in place.
-    dialog_message_id: int | None = Field(default=None)
 
 
 class Plan(SQLModel, table=True):
@@ -98,7 +96,6 @@ class ExerciseSession(SQLModel, table=True):
     version: int = Field(default=0)
     hold_ends_at: datetime | None = Field(default=None, sa_column=_ts())
     remaining_seconds: float | None = Field(default=None)
-    message_id: int | None = Field(default=None)
     pain_before: int | None = Field(default=None)
     # Set by new tingling or numbness: the rest of this session leaves out nerve-tension steps.
     nerve_off: bool = Field(default=False)

@@ -48,13 +48,10 @@ def set_dialog(
     *,
     dialog: str | None,
     draft: dict[str, Any] | None = None,
-    message_id: int | None = None,
 ) -> None:
     user.dialog = dialog
     if draft is not None:
         user.draft = json.dumps(draft, separators=(",", ":"))
-    if message_id is not None:
-        user.dialog_message_id = message_id
 
 
 async def delete_user_everywhere(session: AsyncSession, *, user_id: int) -> None:
