@@ -46,16 +46,21 @@ async def _start_bot(standin: StandIn, folder: Path, *, token: str) -> asyncio.s
     )
 
 
-def test_no_token_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
-    result = subprocess.run(
+def _run_bot(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot` that is expected to stop at once, with what it printed."""
+    return subprocess.run(
         [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=_env(PYTHONPATH=str(ROOT)),
+        cwd=folder,
+        env=_env(PYTHONPATH=str(ROOT), **env),
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_no_token_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
+    result = _run_bot(tmp_path)
     assert result.returncode == 2
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert len(lines) == 1, lines
@@ -67,15 +72,7 @@ def test_no_token_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
 
 
 def test_malformed_setting_names_what_to_fix(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=_env(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=TOKEN, ADMIN_IDS="alice"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _run_bot(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, ADMIN_IDS="alice")
     assert result.returncode == 2
     assert (result.stdout + result.stderr).strip().startswith("ADMIN_IDS is invalid")
 
@@ -101,18 +98,8 @@ async def test_real_process_answers_start_and_never_logs_the_token(
 
 
 def test_webhook_mode_without_a_secret_does_not_start(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=_env(
-            PYTHONPATH=str(ROOT),
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            WEBHOOK_URL="https://coach.example.org/telegram",
-        ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = _run_bot(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, WEBHOOK_URL="https://coach.example.org/telegram"
     )
     assert result.returncode == 2
     lines = (result.stdout + result.stderr).strip().splitlines()
