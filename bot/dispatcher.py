@@ -17,6 +17,7 @@ from functools import lru_cache
 from html import escape
 from typing import Any
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
@@ -300,11 +301,17 @@ class _Sender:
                 self._hold_back(exc)
             except Forbidden as exc:
                 return Result("blocked", error=exc.message[:128])
-            except TimedOut:
-                # Telegram may have delivered it and only the answer was lost: sending it
-                # again risks a copy more than the person should ever get.
+            except TimedOut as exc:
+                if not _never_left(exc):
+                    # Telegram may have delivered it and only the answer was lost: sending
+                    # it again risks a copy more than the person should ever get.
+                    self.rt.metrics.inc("bot_api_errors_TimedOut")
+                    return Result("sent", error="timed out; counted as delivered")
+                failures += 1
                 self.rt.metrics.inc("bot_api_errors_TimedOut")
-                return Result("sent", error="timed out; counted as delivered")
+                if failures == SEND_ATTEMPTS:
+                    return Result("retry", error=exc.message[:128])
+                await asyncio.sleep(BACKOFF_SECONDS * 2**failures)
             except BadRequest as exc:  # the request itself is wrong: resending won't help
                 return Result("failed", error=exc.message[:128])
             except TelegramError as exc:  # timeouts, 5xx, connection errors
@@ -321,6 +328,11 @@ class _Sender:
         wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         self.resume_at = max(self.resume_at, self.loop.time() + seconds)
+
+
+def _never_left(exc: TimedOut) -> bool:
+    """A timeout waiting for a free connection, or for one to open, sent nothing."""
+    return isinstance(exc.__cause__, httpx.PoolTimeout | httpx.ConnectTimeout)
 
 
 class _Recorder:

@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import select, text, update
 from sqlmodel import col
+from telegram.error import TimedOut
 from telegram.ext import Application
 
 from bot import comeback
@@ -544,3 +546,30 @@ async def test_a_slow_api_never_gets_anyone_the_same_reminder_three_times(
     assert max(counts.values()) <= 2, counts
     rows = await deliveries(database)
     assert {r.status for r in rows} == {"sent"} and all(r.attempts <= 2 for r in rows)
+
+
+class PoolBoundBot:
+    """A bot whose first sends find no free connection: PTB's TimedOut, nothing sent."""
+
+    def __init__(self, bot: Any, failures: int) -> None:
+        self.bot = bot
+        self.failures = failures
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Any:
+        if self.failures:
+            self.failures -= 1
+            raise TimedOut("Pool timeout") from httpx.PoolTimeout("no free connection")
+        return await self.bot.send_message(*args, **kwargs)
+
+
+async def test_a_timeout_before_anything_was_sent_is_tried_again(
+    standin: StandIn, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a send that may have arrived counts as delivered; a pool timeout sent nothing."""
+    monkeypatch.setattr(dispatcher_module, "BACKOFF_SECONDS", 0.01)
+    async with dispatcher(standin, sqlite_db) as app:
+        ids = await seed(app, 1)
+        await dispatch_tick(runtime(app), PoolBoundBot(app.bot, failures=2))  # type: ignore[arg-type]
+    assert sends(standin) == dict.fromkeys(ids, 1)
+    [row] = await deliveries(sqlite_db)
+    assert (row.status, row.error) == ("sent", None)
