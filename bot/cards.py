@@ -7,15 +7,12 @@ from html import escape
 from bot import texts
 from routines.plan import SessionStep
 
-SIDE_WORDS = {"left": "left side", "right": "right side"}
-
 
 def amount(step: SessionStep) -> str:
+    rounds = texts.CARD_ROUND.format(rep=step.rep, reps=step.reps) if step.reps > 1 else ""
     if step.count is not None:
-        rounds = f" (round {step.rep} of {step.reps})" if step.reps > 1 else ""
-        return f"Count slowly to {step.count}{rounds}"
-    rounds = f" (round {step.rep} of {step.reps})" if step.reps > 1 else ""
-    return f"Hold {step.hold_seconds} s{rounds}"
+        return texts.CARD_COUNT.format(count=step.count, rounds=rounds)
+    return texts.CARD_HOLD.format(seconds=step.hold_seconds, rounds=rounds)
 
 
 def lead_in(previous: SessionStep | None, step: SessionStep, *, skipped: bool = False) -> str:
@@ -24,15 +21,15 @@ def lead_in(previous: SessionStep | None, step: SessionStep, *, skipped: bool = 
     done = texts.STEP_SKIPPED if skipped else texts.STEP_DONE
     following = texts.NEXT_STEP.format(name=escape(step.name))
     if step.side and previous.side and step.side != previous.side:
-        following = texts.SWITCH_SIDE.format(side=SIDE_WORDS[step.side]) + " " + following
+        following = texts.SWITCH_SIDE.format(side=texts.SIDE_WORDS[step.side]) + " " + following
     return f"{done} {following}"
 
 
 def card(step: SessionStep, total: int, status: str, lead: str = "") -> str:
     lines = [lead, ""] if lead else []
-    lines.append(f"<b>Step {step.number} of {total} · {escape(step.name)}</b>")
+    lines.append(texts.CARD_TITLE.format(number=step.number, total=total, name=escape(step.name)))
     if step.side:
-        lines.append(f"Side: <b>{SIDE_WORDS[step.side]}</b>")
+        lines.append(texts.CARD_SIDE.format(side=texts.SIDE_WORDS[step.side]))
     lines += ["", escape(step.cue)]
     if step.caution:
         lines.append(f"⚠️ {escape(step.caution)}")
@@ -41,14 +38,14 @@ def card(step: SessionStep, total: int, status: str, lead: str = "") -> str:
 
 
 def get_ready(step: SessionStep, ready: float) -> str:
-    verb = "count" if step.count is not None else "hold"
-    return f"⏳ Get into position — the {verb} starts in {round(ready)} s."
+    template = texts.GET_READY_COUNT if step.count is not None else texts.GET_READY_HOLD
+    return template.format(seconds=round(ready))
 
 
 def remaining(seconds: float) -> str:
     left = max(0, round(seconds))
-    return f"⏳ {left} s left — nearly there." if left <= 10 else f"⏳ {left} s left."
+    return (texts.NEARLY_THERE if left <= 10 else texts.SECONDS_LEFT).format(seconds=left)
 
 
 def paused(seconds: float) -> str:
-    return f"⏸ Paused with {max(0, round(seconds))} s left. Tap Resume when you're ready."
+    return texts.PAUSED_WITH.format(seconds=max(0, round(seconds)))

@@ -28,6 +28,18 @@ WELCOME_BACK = (
     "👋 Welcome back! Your reminders had stopped while I couldn't reach you; they are on "
     "again. Next reminder: {next}."
 )
+# A step card (bot/cards.py).
+SIDE_WORDS = {"left": "left side", "right": "right side"}
+CARD_TITLE = "<b>Step {number} of {total} · {name}</b>"
+CARD_SIDE = "Side: <b>{side}</b>"
+CARD_ROUND = " (round {rep} of {reps})"
+CARD_COUNT = "Count slowly to {count}{rounds}"
+CARD_HOLD = "Hold {seconds} s{rounds}"
+GET_READY_COUNT = "⏳ Get into position — the count starts in {seconds} s."
+GET_READY_HOLD = "⏳ Get into position — the hold starts in {seconds} s."
+SECONDS_LEFT = "⏳ {seconds} s left."
+NEARLY_THERE = "⏳ {seconds} s left — nearly there."
+PAUSED_WITH = "⏸ Paused with {seconds} s left. Tap Resume when you're ready."
 # Toasts: plain text, at most 200 characters.
 BUSY = "I'm busy for a moment — please try again."
 DATA_GONE = "Your data was deleted (or you haven't started yet). Send /start to begin again."
