@@ -163,7 +163,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     await upgrade(rt.db.engine)
     rt.data_file = DataFile.of(rt.settings.database_url)
     await comeback.refresh(rt)
-    rt.extras["ops"] = await ops.start(app)
+    rt.ops_listener = await ops.start(app)
     try:
         await app.bot.set_my_commands([BotCommand(n, d) for n, d in texts.COMMANDS])
     except TelegramError as exc:
@@ -176,21 +176,15 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     # Start-up objects (imports, catalog) live as long as the process: keeping them out of
     # the garbage collector's full passes removes its 40 ms pauses mid-session.
     gc.freeze()
-    app.bot_data[KEY].scheduler.add_job(
-        keep_alive,
-        "interval",
-        seconds=rt.settings.heartbeat_seconds,
-        args=[app.bot_data[KEY], app.bot],
-        id="heartbeat",
-        max_instances=1,
-        coalesce=True,
-    )
     _add_upkeep(app)
 
 
 def _add_upkeep(app: Application) -> None:  # type: ignore[type-arg]
+    """The instance's periodic work, each job at most once at a time (the dispatcher has its
+    own tick, in bot/dispatcher.py)."""
     rt: Runtime = app.bot_data[KEY]
     jobs = (
+        (keep_alive, rt.settings.heartbeat_seconds, [rt, app.bot]),
         (ops.data_file_intact, CHECK_SECONDS, [app]),
         (webhook.prune_processed, PRUNE_SECONDS, [rt]),
         (comeback.refresh, comeback.REFRESH_SECONDS, [rt]),
@@ -207,6 +201,6 @@ async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     rt: Runtime = app.bot_data[KEY]
-    if rt.extras.get("ops") is not None:
-        await rt.extras["ops"].cleanup()
+    if rt.ops_listener is not None:
+        await rt.ops_listener.cleanup()
     await rt.db.dispose()

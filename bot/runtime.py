@@ -14,6 +14,8 @@ from routines.model import Catalog
 from storage.engine import Database
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from bot.datafile import DataFile
     from bot.metrics import Metrics
 
@@ -31,6 +33,8 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     # The SQLite file being written, watched so that its loss stops the bot (bot/datafile.py).
     data_file: DataFile | None = None
+    # The health and metrics listener (bot/ops.py), when it runs.
+    ops_listener: web.AppRunner | None = None
     # People whose plan is blocked (they blocked the bot), refreshed by bot/comeback.py.
     blocked: set[int] = field(default_factory=set)
     # Names this process in the database: sessions record which instance runs their timer.
