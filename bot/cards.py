@@ -5,17 +5,17 @@ from __future__ import annotations
 from html import escape
 
 from bot import texts
-from routines.plan import SessionStep
+from routines.plan import PlannedStep
 
 
-def amount(step: SessionStep) -> str:
+def amount(step: PlannedStep) -> str:
     rounds = texts.CARD_ROUND.format(rep=step.rep, reps=step.reps) if step.reps > 1 else ""
     if step.count is not None:
         return texts.CARD_COUNT.format(count=step.count, rounds=rounds)
     return texts.CARD_HOLD.format(seconds=step.hold_seconds, rounds=rounds)
 
 
-def lead_in(previous: SessionStep | None, step: SessionStep, *, skipped: bool = False) -> str:
+def lead_in(previous: PlannedStep | None, step: PlannedStep, *, skipped: bool = False) -> str:
     if previous is None:
         return texts.LETS_BEGIN
     done = texts.STEP_SKIPPED if skipped else texts.STEP_DONE
@@ -25,7 +25,7 @@ def lead_in(previous: SessionStep | None, step: SessionStep, *, skipped: bool = 
     return f"{done} {following}"
 
 
-def card(step: SessionStep, total: int, status: str, lead: str = "") -> str:
+def card(step: PlannedStep, total: int, status: str, lead: str = "") -> str:
     lines = [lead, ""] if lead else []
     lines.append(texts.CARD_TITLE.format(number=step.number, total=total, name=escape(step.name)))
     if step.side:
@@ -37,7 +37,7 @@ def card(step: SessionStep, total: int, status: str, lead: str = "") -> str:
     return "\n".join(lines)
 
 
-def get_ready(step: SessionStep, ready: float) -> str:
+def get_ready(step: PlannedStep, ready: float) -> str:
     template = texts.GET_READY_COUNT if step.count is not None else texts.GET_READY_HOLD
     return template.format(seconds=round(ready))
 

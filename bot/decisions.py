@@ -15,8 +15,7 @@ from bot import keyboards, texts
 from bot.runtime import Runtime
 from bot.timefmt import local, local_text
 from routines import adherence, progress
-from routines.safety import Action, Decision, LevelChange
-from routines.safety import CheckIn as Answer
+from routines.safety import Action, Answer, Decision, LevelMove
 from storage.models import CheckIn, ExerciseSession, Plan, SessionStep
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
@@ -64,7 +63,7 @@ async def record(
 
 
 def _setback(decision: Decision) -> bool:
-    return decision.level_change is LevelChange.DOWN or decision.action in {
+    return decision.level_change is LevelMove.DOWN or decision.action in {
         Action.PAUSE_PLAN,
         Action.URGENT_CARE,
     }
@@ -78,7 +77,7 @@ def _level_after(decision: Decision, earlier: Sequence[CheckIn], *, level: int, 
         for c in earlier
         if c.level_after is not None and c.level_before is not None
     )
-    if decision.level_change is LevelChange.DOWN and dropped:
+    if decision.level_change is LevelMove.DOWN and dropped:
         return level
     return progress.apply(level, decision.level_change, top_level=top)
 
@@ -87,7 +86,7 @@ def offer(
     rt: Runtime, row: ExerciseSession, plan: Plan | None, decision: Decision, note: str
 ) -> tuple[str, Any]:
     """The note under the summary, and the level-up buttons when a level up is offered."""
-    if decision.level_change is not LevelChange.OFFER_UP or plan is None:
+    if decision.level_change is not LevelMove.OFFER_UP or plan is None:
         return note, None
     top = rt.catalog.get(row.routine_id).top_level
     if not progress.should_offer_up(decision, plan.level, top):
@@ -103,7 +102,7 @@ def explain(
     template = texts.EXPLAIN.get(decision.reason.value)
     if template is None or decision.reason.value == "good_streak":
         return ""
-    if decision.level_change is LevelChange.DOWN:
+    if decision.level_change is LevelMove.DOWN:
         level_text = (
             texts.GENTLER.format(level=new_level, top=top)
             if new_level < row.level or new_level > 1

@@ -18,7 +18,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from bot import cards, keyboards, texts
 from bot.routing import edit_message
 from bot.runtime import Runtime
-from routines.plan import SessionStep, build_session
+from routines.plan import PlannedStep, build_session
 from storage.models import ExerciseSession, User
 from storage.queries import instances as instance_q
 from storage.queries import sessions as session_q
@@ -49,8 +49,8 @@ class Outgoing:
     countdown: bool = False
 
 
-def steps_of(rt: Runtime, row: ExerciseSession) -> tuple[SessionStep, ...]:
-    cache: dict[tuple[str, int, str], tuple[SessionStep, ...]] = rt.extras.setdefault("plans", {})
+def steps_of(rt: Runtime, row: ExerciseSession) -> tuple[PlannedStep, ...]:
+    cache: dict[tuple[str, int, str], tuple[PlannedStep, ...]] = rt.extras.setdefault("plans", {})
     key = (row.routine_id, row.level, row.side)
     if key not in cache:
         routine = rt.catalog.get(row.routine_id)
@@ -172,7 +172,7 @@ def next_or_after(
     user: User | None,
     now: datetime,
     *,
-    previous: SessionStep | None,
+    previous: PlannedStep | None,
     skipped: bool = False,
 ) -> Outgoing:
     steps = steps_of(rt, row)
@@ -359,7 +359,7 @@ async def _tick(
 
 
 def _countdown(
-    rt: Runtime, row: ExerciseSession, step: SessionStep, remaining: float, message_id: int | None
+    rt: Runtime, row: ExerciseSession, step: PlannedStep, remaining: float, message_id: int | None
 ) -> Outgoing:
     shown = min(remaining, step.seconds)
     steps = steps_of(rt, row)

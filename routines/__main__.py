@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from routines.model import Catalog, CatalogError, Routine, default_catalog
-from routines.plan import SessionPlan, SessionStep, build_session
+from routines.plan import PlannedStep, SessionPlan, build_session
 
 # argparse also exits with 2 on a bad command line; a bad id or level is the same kind of mistake.
 USAGE_ERROR = 2
@@ -76,7 +76,7 @@ def render_session(routine: Routine, plan: SessionPlan) -> str:
     return "\n\n".join(["\n".join(header), *(_step_block(step) for step in plan.steps)])
 
 
-def _step_block(step: SessionStep) -> str:
+def _step_block(step: PlannedStep) -> str:
     lines = [f"{step.number}. {step.name} | {_side(step)} | {_measure(step)}", f"   {step.cue}"]
     if step.caution:
         lines.append(f"   Caution: {step.caution}")
@@ -85,11 +85,11 @@ def _step_block(step: SessionStep) -> str:
     return "\n".join(lines)
 
 
-def _side(step: SessionStep) -> str:
+def _side(step: PlannedStep) -> str:
     return "no side" if step.side is None else f"{step.side} side"
 
 
-def _measure(step: SessionStep) -> str:
+def _measure(step: PlannedStep) -> str:
     if step.hold_seconds is not None:
         measure = f"hold {step.hold_seconds} s"
     else:

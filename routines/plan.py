@@ -10,7 +10,7 @@ PainSide = Literal["left", "right", "both"]
 
 
 @dataclass(frozen=True)
-class SessionStep:
+class PlannedStep:
     number: int
     step_id: str
     name: str
@@ -30,7 +30,7 @@ class SessionPlan:
     routine_id: str
     level: int
     side: PainSide
-    steps: tuple[SessionStep, ...]
+    steps: tuple[PlannedStep, ...]
     total_seconds: int
 
     @property
@@ -114,9 +114,9 @@ def _expand(block: list[Step], order: tuple[Side, Side]) -> list[_Slot]:
     ]
 
 
-def _session_step(number: int, slot: _Slot, level: Level, count_seconds: int) -> SessionStep:
+def _session_step(number: int, slot: _Slot, level: Level, count_seconds: int) -> PlannedStep:
     step = slot.step
-    return SessionStep(
+    return PlannedStep(
         number=number,
         step_id=step.id,
         name=step.name,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from routines.safety import Decision, LevelChange, Reason
+from routines.safety import Decision, LevelMove, Reason
 
 BOTTOM_LEVEL = 1
 
@@ -20,7 +20,7 @@ class LevelEvent:
         return self.before != self.after
 
 
-def apply(level: int, change: LevelChange, *, top_level: int, accepted: bool = False) -> int:
+def apply(level: int, change: LevelMove, *, top_level: int, accepted: bool = False) -> int:
     """The level after `change`, kept within 1..top_level.
 
     A level up happens only when the person accepted the offer; stepping down from the
@@ -28,9 +28,9 @@ def apply(level: int, change: LevelChange, *, top_level: int, accepted: bool = F
     """
     if top_level < BOTTOM_LEVEL:
         raise ValueError(f"top_level must be at least {BOTTOM_LEVEL}, got {top_level}")
-    if change is LevelChange.DOWN:
+    if change is LevelMove.DOWN:
         level -= 1
-    elif change is LevelChange.OFFER_UP and accepted:
+    elif change is LevelMove.OFFER_UP and accepted:
         level += 1
     # Clamping also repairs a stored level that a shorter routine no longer has.
     return min(max(level, BOTTOM_LEVEL), top_level)
@@ -38,7 +38,7 @@ def apply(level: int, change: LevelChange, *, top_level: int, accepted: bool = F
 
 def should_offer_up(decision: Decision, level: int, top_level: int) -> bool:
     """Whether to ask the person about a level up: only if there is a level above."""
-    return decision.level_change is LevelChange.OFFER_UP and level < top_level
+    return decision.level_change is LevelMove.OFFER_UP and level < top_level
 
 
 def transition(

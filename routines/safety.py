@@ -64,7 +64,7 @@ class Action(StrEnum):
     URGENT_CARE = "urgent_care"  # pauses the plan too
 
 
-class LevelChange(StrEnum):
+class LevelMove(StrEnum):
     DOWN = "down"
     NONE = "none"
     OFFER_UP = "offer_up"  # the person may accept or decline
@@ -87,7 +87,7 @@ def _check_pain(pain: int | None) -> None:
 
 
 @dataclass(frozen=True)
-class CheckIn:
+class Answer:
     phase: Phase
     pain: int | None = None
     tingling: Tingling | None = None
@@ -128,12 +128,12 @@ class SessionRecord:
 @dataclass(frozen=True)
 class Decision:
     action: Action
-    level_change: LevelChange
+    level_change: LevelMove
     reason: Reason
 
 
 def decide(
-    checkin: CheckIn,
+    checkin: Answer,
     *,
     baseline_pain: int | None,
     history: Sequence[SessionRecord],
@@ -157,14 +157,14 @@ def decide(
     )
 
 
-def _emergency(checkin: CheckIn, baseline_pain: int | None) -> Decision | None:
+def _emergency(checkin: Answer, baseline_pain: int | None) -> Decision | None:
     if checkin.red_flag:
         # The NHS red flags (design.md): urgent care, not stretching. Not a question of
         # level, so the level stays as it is for whenever a professional clears them.
-        return Decision(Action.URGENT_CARE, LevelChange.NONE, Reason.RED_FLAG)
+        return Decision(Action.URGENT_CARE, LevelMove.NONE, Reason.RED_FLAG)
     # Pain the session may have provoked also steps the level down for whenever the plan
     # resumes; pain already there before the session says nothing about the level.
-    provoked = LevelChange.NONE if checkin.phase is Phase.BEFORE else LevelChange.DOWN
+    provoked = LevelMove.NONE if checkin.phase is Phase.BEFORE else LevelMove.DOWN
     if checkin.pain is not None and checkin.pain >= SEVERE_PAIN:
         return Decision(Action.PAUSE_PLAN, provoked, Reason.SEVERE_PAIN)
     if _rise(checkin, baseline_pain) >= SHARP_RISE:
@@ -172,15 +172,15 @@ def _emergency(checkin: CheckIn, baseline_pain: int | None) -> Decision | None:
     return None
 
 
-def _setback(checkin: CheckIn, baseline_pain: int | None) -> Decision | None:
+def _setback(checkin: Answer, baseline_pain: int | None) -> Decision | None:
     if checkin.tingling is Tingling.WORSE:
-        return Decision(_tingling_action(checkin.phase), LevelChange.DOWN, Reason.NEW_TINGLING)
+        return Decision(_tingling_action(checkin.phase), LevelMove.DOWN, Reason.NEW_TINGLING)
     if _rise(checkin, baseline_pain) >= MILD_RISE:
-        return Decision(Action.CONTINUE, LevelChange.DOWN, Reason.PAIN_RISE_MILD)
+        return Decision(Action.CONTINUE, LevelMove.DOWN, Reason.PAIN_RISE_MILD)
     if checkin.next_day is NextDay.WORSE:
         # The pain-monitoring model: pain that has not settled by the next morning counts
         # as a rise.
-        return Decision(Action.CONTINUE, LevelChange.DOWN, Reason.NEXT_DAY_WORSE)
+        return Decision(Action.CONTINUE, LevelMove.DOWN, Reason.NEXT_DAY_WORSE)
     return None
 
 
@@ -196,7 +196,7 @@ def _tingling_action(phase: Phase) -> Action:
 
 
 def _progress(
-    checkin: CheckIn,
+    checkin: Answer,
     baseline_pain: int | None,
     history: Sequence[SessionRecord],
     level: int,
@@ -209,8 +209,8 @@ def _progress(
         and _earlier_sessions_good(history, level)
     )
     if streak:
-        return Decision(Action.CONTINUE, LevelChange.OFFER_UP, Reason.GOOD_STREAK)
-    return Decision(Action.CONTINUE, LevelChange.NONE, Reason.OK)
+        return Decision(Action.CONTINUE, LevelMove.OFFER_UP, Reason.GOOD_STREAK)
+    return Decision(Action.CONTINUE, LevelMove.NONE, Reason.OK)
 
 
 def _earlier_sessions_good(history: Sequence[SessionRecord], level: int) -> bool:
@@ -222,7 +222,7 @@ def _earlier_sessions_good(history: Sequence[SessionRecord], level: int) -> bool
     return len(recent) == needed and all(s.level == level and s.good for s in recent)
 
 
-def _rise(checkin: CheckIn, baseline_pain: int | None) -> int:
+def _rise(checkin: Answer, baseline_pain: int | None) -> int:
     # A rise is measured against the pain before the session, and only while the session
     # runs or has just ended; without both numbers there is no rise to act on.
     if checkin.phase not in (Phase.DURING, Phase.AFTER):

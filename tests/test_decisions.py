@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot import decisions
-from routines.safety import Action, Decision, LevelChange, Reason
+from routines.safety import Action, Decision, LevelMove, Reason
 from storage.models import CheckIn
 
-DOWN = Decision(Action.CONTINUE, LevelChange.DOWN, Reason.PAIN_RISE_MILD)
+DOWN = Decision(Action.CONTINUE, LevelMove.DOWN, Reason.PAIN_RISE_MILD)
 
 
 def _earlier(reason: str, before: int = 2, after: int = 2) -> CheckIn:

@@ -25,12 +25,12 @@ from routines.numbers import parse_int
 from routines.safety import (
     PAIN_MAX,
     Action,
+    Answer,
     Decision,
     Phase,
     Tingling,
     decide,
 )
-from routines.safety import CheckIn as Answer
 from storage.models import ExerciseSession, Plan, User
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q

@@ -6,8 +6,7 @@ from bot import decisions, texts
 from bot.callbacks import Callback
 from bot.routing import Ctx, button
 from routines import progress
-from routines.safety import CheckIn as Answer
-from routines.safety import LevelChange, NextDay, Phase, decide
+from routines.safety import Answer, LevelMove, NextDay, Phase, decide
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
 
@@ -31,9 +30,7 @@ async def on_offer_up(ctx: Ctx, cb: Callback) -> None:
         plan.offer_up_pending = False
         top = ctx.rt.catalog.get(plan.routine_id).top_level
         if choice == "y":
-            new_level = progress.apply(
-                plan.level, LevelChange.OFFER_UP, top_level=top, accepted=True
-            )
+            new_level = progress.apply(plan.level, LevelMove.OFFER_UP, top_level=top, accepted=True)
             await plan_q.change_level(s, plan=plan, level=new_level, reason="good_streak", at=now)
             text = texts.STEPPED_UP.format(level=new_level, top=top)
         else:

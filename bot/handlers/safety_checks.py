@@ -12,8 +12,7 @@ from bot import keyboards, texts
 from bot.callbacks import Callback
 from bot.handlers import onboarding
 from bot.routing import Ctx, button
-from routines.safety import CheckIn as Answer
-from routines.safety import Phase, decide
+from routines.safety import Answer, Phase, decide
 from storage.models import CheckIn, Plan, User
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q

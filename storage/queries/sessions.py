@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from routines.plan import SessionStep as PlannedStep
+from routines.plan import PlannedStep
 from routines.safety import NextDay, SessionRecord
 from storage.models import CheckIn, ExerciseSession, Instance, SessionStep
 
