@@ -7,7 +7,7 @@ the pain after the last step). Three phases, one stand-in, one run:
 
 1. The bot, `--sessions` at once at `--scale` (1: real time) for `--window` seconds:
    - end-of-hold lateness: when the stand-in received the message that ends a hold, against
-     that hold's `hold_ends_at` (captured by wrapping `session_engine.finish_step`, which only
+     that hold's `hold_ends_at` (captured by wrapping `session_engine.hold_ended`, which only
      a timer reaches); the bot's own `metrics.hold_lateness` is shown next to it, but it
      stops the clock when the timer has read the row, before the commit and the send;
    - how long after /now each session's first step began (the check-in burst);
@@ -49,7 +49,7 @@ from bot.settings import Settings, load_settings
 from bot.standin import BotMessage, ScriptedUser, StandIn
 from bot.standin.polling import polling
 from routines.model import default_catalog
-from routines.plan import build_session
+from routines.plan import PainSide, build_session
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, SessionStep, User
@@ -256,7 +256,7 @@ def people(n: int, *, scale: float, get_ready: float, first_id: int = FIRST_USER
     out = []
     for i in range(n):
         routine_id, level = MIX[i % len(MIX)]
-        steps = build_session(catalog.get(routine_id), level, "left").steps
+        steps = build_session(catalog.get(routine_id), level, PainSide.LEFT).steps
         seconds = [(get_ready + step.seconds) * scale for step in steps]
         out.append(Person(first_id + i, routine_id, level, seconds))
     return out
@@ -366,19 +366,16 @@ async def run_bot(
         query = await user.press_data(data, message_id)
         query_chat[query["id"]] = user.id
 
-    original = session_engine.finish_step
+    original = session_engine.hold_ended
 
-    async def finish_step(
-        rt: Any, s: Any, row: ExerciseSession, user: Any, now: datetime, *, status: str
-    ) -> Any:
-        # Only a timer reaches this module-level name (buttons import their own reference),
-        # and the message it sends next announces the end of exactly this hold.
-        if status == "done" and row.hold_ends_at is not None:
-            late.expect(row.user_id, row.hold_ends_at)
-        return await original(rt, s, row, user, now, status=status)
+    def hold_ended(rt: Any, user_id: int, ends_at: datetime, now: datetime) -> None:
+        # Only a timer calls this, and the message it sends next announces the end of
+        # exactly this hold.
+        late.expect(user_id, ends_at)
+        original(rt, user_id, ends_at, now)
 
     rss_before = rss_mb()
-    session_engine.finish_step = finish_step
+    session_engine.hold_ended = hold_ended
     try:
         async with running_bot(
             standin,
@@ -405,7 +402,7 @@ async def run_bot(
             # Timers still running when the window closes are cut off: not worth a traceback.
             logging.getLogger("apscheduler").setLevel(logging.CRITICAL)
     finally:
-        session_engine.finish_step = original
+        session_engine.hold_ended = original
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Calls per step over the sessions that finished, so that the after check-in is in.
     calls: Counter[str] = Counter()

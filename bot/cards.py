@@ -6,6 +6,7 @@ from html import escape
 
 from bot import texts
 from routines.plan import PlannedStep
+from routines.session import Clock
 
 
 def amount(step: PlannedStep) -> str:
@@ -49,3 +50,9 @@ def remaining(seconds: float) -> str:
 
 def paused(seconds: float) -> str:
     return texts.PAUSED_WITH.format(seconds=max(0, round(seconds)))
+
+
+def clock(step: PlannedStep, kind: Clock, seconds: float) -> str:
+    if kind is Clock.GET_READY:
+        return get_ready(step, seconds)
+    return paused(seconds) if kind is Clock.PAUSED else remaining(seconds)

@@ -26,7 +26,7 @@ from telegram.ext import Application
 from bot import keyboards, texts
 from bot.runtime import KEY, Runtime
 from routines.cadence import next_occurrence
-from routines.plan import build_session
+from routines.plan import PainSide, build_session
 from storage.queries import deliveries as delivery_q
 from storage.queries import plans as plan_q
 from storage.queries.deliveries import Due
@@ -236,7 +236,7 @@ def _minutes(rt: Runtime, due: Due) -> int:
     key = (due.routine_id, due.level, due.side)
     if key not in cache:
         routine = rt.catalog.get(due.routine_id)
-        cache[key] = build_session(routine, due.level, due.side).minutes  # type: ignore[arg-type]
+        cache[key] = build_session(routine, due.level, PainSide(due.side)).minutes
     return cache[key]
 
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from routines.model import Catalog, CatalogError, Routine, default_catalog
-from routines.plan import PlannedStep, SessionPlan, build_session
+from routines.plan import PainSide, PlannedStep, SessionPlan, build_session
 
 # argparse also exits with 2 on a bad command line; a bad id or level is the same kind of mistake.
 USAGE_ERROR = 2
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"no routine {args.routine_id!r}; 'list' shows the ids", USAGE_ERROR)
     level = routine.top_level if args.level is None else args.level
     try:
-        plan = build_session(routine, level, args.side)
+        plan = build_session(routine, level, PainSide(args.side))
     except ValueError as exc:
         return _fail(str(exc), USAGE_ERROR)
     print(render_session(routine, plan))
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="one session as a person would get it")
     show.add_argument("routine_id", metavar="ID")
     show.add_argument("--level", type=int, help="default: the top level")
-    show.add_argument("--side", choices=("left", "right", "both"), default="both")
+    show.add_argument("--side", choices=list(PainSide), default=PainSide.BOTH.value)
     return parser
 
 

@@ -2,11 +2,18 @@
 
 import math
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from enum import StrEnum
+from typing import NamedTuple
 
 from routines.model import Level, Routine, Side, Step
 
-PainSide = Literal["left", "right", "both"]
+
+class PainSide(StrEnum):
+    """The side that hurts, as the person told it."""
+
+    LEFT = "left"
+    RIGHT = "right"
+    BOTH = "both"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import pytest
 
-from bot.session_engine import next_edit
+from routines.session import next_edit
 
 
 def marks(hold: float, interval: float) -> list[float]:

@@ -17,7 +17,7 @@ from bot.callbacks import Callback
 from bot.routing import Ctx, button, dialog
 from bot.timefmt import clock_text, local_text
 from routines.model import Routine
-from routines.plan import build_session
+from routines.plan import PainSide, build_session
 from routines.timeinput import describe_zone, parse_time_of_day, resolve_zone, zone_label
 from storage.models import Plan, User
 from storage.queries import plans as plan_q
@@ -282,7 +282,7 @@ async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
 
 def summary_text(ctx: Ctx, plan: Plan) -> str:
     routine = ctx.rt.catalog.get(plan.routine_id)
-    session = build_session(routine, plan.level, plan.side)  # type: ignore[arg-type]
+    session = build_session(routine, plan.level, PainSide(plan.side))
     days = ", ".join(texts.WEEKDAYS[d] for d in plan_q.parse_days(plan.days))
     text = texts.SUMMARY.format(
         routine=escape(routine.title),
@@ -302,7 +302,7 @@ def summary_text(ctx: Ctx, plan: Plan) -> str:
 
 
 def preview_text(routine: Routine) -> str:
-    plan = build_session(routine, routine.top_level, "both")
+    plan = build_session(routine, routine.top_level, PainSide.BOTH)
     names = list(dict.fromkeys(step.name for step in plan.steps))
     lines = [
         f"<b>{escape(routine.title)}</b>",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -12,7 +13,9 @@ from bot import keyboards, texts
 from bot.callbacks import Callback
 from bot.handlers import onboarding
 from bot.routing import Ctx, button
-from routines.safety import Answer, Phase, decide
+from bot.session_engine import Turn
+from routines import session as machine
+from routines.safety import Answer, Phase, Reason, decide
 from storage.models import CheckIn, Plan, User
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
@@ -94,6 +97,9 @@ async def _urgent(ctx: Ctx, s: Any, user: User, plan: Plan | None, now: datetime
         plan_q.set_status(plan, status="paused", reason="red_flag", at=now)
         plan_q.schedule_next(plan, now=now)
         plan.offer_up_pending = False
-    await session_q.end_open_sessions(s, user_id=user.id, reason="red_flag", at=now)
+    for row in await session_q.open_sessions(s, user_id=user.id):
+        turn = Turn(ctx.rt, s, row, user, now)
+        await turn.play(machine.Abandon(Reason.RED_FLAG.value))
+        await ctx.after_commit(partial(turn.deliver_all, ctx.context.bot, ctx.chat_id))
     ctx.rt.metrics.inc("red_flags")
     await ctx.show(texts.URGENT_CARE)

@@ -9,11 +9,15 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from routines import session as machine
 from routines.plan import PlannedStep
 from routines.safety import NextDay, SessionRecord
 from storage.models import CheckIn, ExerciseSession, Instance, SessionStep
 
-OPEN_STATES = ("before_pain", "before_tingle", "holding", "paused", "during", "after")
+# Sorted, so that the query text (and its cached plan) is the same in every process.
+OPEN_STATES = tuple(sorted(state.value for state in machine.OPEN))
+DONE = machine.State.DONE.value
+ENDED_STATES = tuple(sorted(state.value for state in machine.TERMINAL))
 
 
 async def get_owned(
@@ -46,7 +50,7 @@ async def orphaned_holds(
     result = await session.execute(
         select(ExerciseSession)
         .where(
-            col(ExerciseSession.state) == "holding",
+            col(ExerciseSession.state) == machine.State.HOLDING.value,
             or_(owner.is_(None), and_(owner != me, owner.not_in(alive))),
         )
         .limit(500)
@@ -55,25 +59,57 @@ async def orphaned_holds(
     return result.scalars().all()
 
 
-async def end_open_sessions(
-    session: AsyncSession, *, user_id: int, reason: str, at: datetime
-) -> None:
+async def open_sessions(session: AsyncSession, *, user_id: int) -> Sequence[ExerciseSession]:
     result = await session.execute(
-        select(ExerciseSession).where(
+        select(ExerciseSession)
+        .where(
             col(ExerciseSession.user_id) == user_id,
             col(ExerciseSession.state).in_(OPEN_STATES),
         )
+        .with_for_update()
     )
-    for row in result.scalars():
-        finish(row, state="stopped", reason=reason, at=at)
+    return result.scalars().all()
 
 
-def finish(row: ExerciseSession, *, state: str, reason: str | None, at: datetime) -> None:
-    row.state = state
-    row.stop_reason = reason
-    row.ended_at = at
-    row.hold_ends_at = None
-    row.version += 1
+def as_machine(
+    row: ExerciseSession,
+    steps: tuple[PlannedStep, ...],
+    timing: machine.Timing,
+    asked: machine.Question | None,
+) -> machine.Session:
+    """The row as the session machine reads it."""
+    return machine.Session(
+        id=row.id or 0,
+        steps=steps,
+        state=machine.State(row.state),
+        step_index=row.step_index,
+        version=row.version,
+        timing=timing,
+        hold_ends_at=row.hold_ends_at,
+        remaining=row.remaining_seconds,
+        pain_before=row.pain_before,
+        pain_after=row.pain_after,
+        nerve_off=row.nerve_off,
+        stop_reason=row.stop_reason,
+        pause_reason=machine.PauseReason(row.pause_reason) if row.pause_reason else None,
+        ended_at=row.ended_at,
+        asked=asked,
+    )
+
+
+def store(row: ExerciseSession, s: machine.Session) -> None:
+    """Write what the session machine decided back to the row."""
+    row.state = s.state.value
+    row.step_index = s.step_index
+    row.version = s.version
+    row.hold_ends_at = s.hold_ends_at
+    row.remaining_seconds = s.remaining
+    row.pain_before = s.pain_before
+    row.pain_after = s.pain_after
+    row.nerve_off = s.nerve_off
+    row.stop_reason = s.stop_reason
+    row.pause_reason = s.pause_reason.value if s.pause_reason else None
+    row.ended_at = s.ended_at
 
 
 async def record_step(
@@ -81,7 +117,7 @@ async def record_step(
     *,
     row: ExerciseSession,
     step: PlannedStep,
-    status: str,
+    status: machine.StepStatus,
     seconds: float,
     at: datetime,
 ) -> None:
@@ -99,7 +135,7 @@ async def record_step(
                 number=step.number,
                 step_id=step.step_id,
                 side=step.side,
-                status=status,
+                status=status.value,
                 seconds=max(0.0, seconds),
                 ended_at=at,
             )
@@ -120,7 +156,7 @@ async def history(
     """Finished sessions as the safety rules read them, most recent last."""
     query = select(ExerciseSession).where(
         col(ExerciseSession.user_id) == user_id,
-        col(ExerciseSession.state).in_(("done", "stopped")),
+        col(ExerciseSession.state).in_(ENDED_STATES),
     )
     if before_id is not None:
         query = query.where(col(ExerciseSession.id) < before_id)
@@ -146,7 +182,7 @@ def _record(row: ExerciseSession, checks: list[CheckIn]) -> SessionRecord:
         pain_after=row.pain_after,
         new_tingling=any(c.tingling == "worse" for c in checks),
         next_day=NextDay(next_day) if next_day else None,
-        completed=row.state == "done" and row.stop_reason is None,
+        completed=row.state == DONE and row.stop_reason is None,
     )
 
 
@@ -156,7 +192,7 @@ async def count_since(session: AsyncSession, *, user_id: int, since: datetime) -
         .select_from(ExerciseSession)
         .where(
             col(ExerciseSession.user_id) == user_id,
-            col(ExerciseSession.state) == "done",
+            col(ExerciseSession.state) == DONE,
             col(ExerciseSession.started_at) >= since,
         )
     )
@@ -166,7 +202,10 @@ async def count_since(session: AsyncSession, *, user_id: int, since: datetime) -
 async def done_dates(session: AsyncSession, *, user_id: int, limit: int = 400) -> list[str]:
     result = await session.execute(
         select(col(ExerciseSession.local_date))
-        .where(col(ExerciseSession.user_id) == user_id, col(ExerciseSession.state) == "done")
+        .where(
+            col(ExerciseSession.user_id) == user_id,
+            col(ExerciseSession.state) == DONE,
+        )
         .distinct()
         .order_by(col(ExerciseSession.local_date).desc())
         .limit(limit)
@@ -178,7 +217,10 @@ async def last_without_next_day(session: AsyncSession, *, user_id: int) -> Exerc
     """The latest finished session, if nobody has yet said how the back was the day after."""
     result = await session.execute(
         select(ExerciseSession)
-        .where(col(ExerciseSession.user_id) == user_id, col(ExerciseSession.state) == "done")
+        .where(
+            col(ExerciseSession.user_id) == user_id,
+            col(ExerciseSession.state) == DONE,
+        )
         .order_by(col(ExerciseSession.id).desc())
         .limit(1)
     )
