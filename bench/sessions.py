@@ -8,7 +8,7 @@ the pain after the last step). Three phases, one stand-in, one run:
 1. The bot, `--sessions` at once at `--scale` (1: real time) for `--window` seconds:
    - end-of-hold lateness: when the stand-in received the message that ends a hold, against
      that hold's `hold_ends_at` (captured by wrapping `session_engine.hold_ended`, which only
-     a timer reaches); the bot's own `metrics.hold_lateness` is shown next to it, but it
+     a timer reaches); the bot's own `metrics.samples.hold_lateness` is shown next to it, but it
      stops the clock when the timer has read the row, before the commit and the send;
    - how long after /now each session's first step began (the check-in burst);
    - peak RSS of the process (the bot and the stand-in share it).
@@ -385,6 +385,7 @@ async def run_bot(
             countdown_edit_seconds=edit_seconds,
         ) as app:
             rt = app.bot_data["runtime"]
+            samples = rt.metrics.keep_samples()
             listeners.current = on_message
             first_call = len(standin.calls)
             async with RssSampler() as rss:
@@ -397,8 +398,8 @@ async def run_bot(
                 elapsed = time.perf_counter() - began
             listeners.current = None
             made = standin.calls[first_call:]
-            bot_lateness = list(rt.metrics.hold_lateness)
-            errors = rt.metrics.counts.get("handler_errors", 0)
+            bot_lateness = list(samples.hold_lateness)
+            errors = rt.metrics.count("handler_errors")
             # Timers still running when the window closes are cut off: not worth a traceback.
             logging.getLogger("apscheduler").setLevel(logging.CRITICAL)
     finally:
@@ -597,7 +598,7 @@ def report(result: dict[str, Any]) -> str:
         f"countdown edits every {args['edit_seconds']:g} s, window {args['window']:g} s",
         f"{'end-of-hold lateness':40}{'p50':>10}{'p99':>10}{'max':>10}{'n':>7}",
         f"{'  bot, at the stand-in':40}{_ms(bot['lateness'])}",
-        f"{'  bot, its metrics.hold_lateness':40}{_ms(bot['bot_metric'])}",
+        f"{'  bot, its samples.hold_lateness':40}{_ms(bot['bot_metric'])}",
     ]
     if base:
         lines.append(f"{'  baseline: APScheduler job + send':40}{_ms(base['lateness'])}")

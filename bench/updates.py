@@ -56,7 +56,7 @@ from bench.sessions import (
 )
 from bot import keyboards, texts
 from bot.handlers import general
-from bot.metrics import Metrics
+from bot.metrics import Metrics, Samples
 from bot.routing import Ctx
 from bot.standin import BotMessage, StandIn
 from storage.engine import Database
@@ -149,14 +149,14 @@ async def paced(
     chats: list[int],
     text: str,
     args: argparse.Namespace,
-    metrics: Metrics | None = None,
+    samples: Samples | None = None,
 ) -> dict[str, float]:
     """Messages at `--rate` per second: reply latency, and the bot's own handler time."""
     # The burst's last handlers finish just after their replies; their times are not ours.
     await asyncio.sleep(0.5)
-    mark = len(metrics.latencies) if metrics else 0
+    mark = len(samples.latencies) if samples else 0
     replies = await _round(standin, listeners, chats, text, rate=args.rate, patience=60)
-    handler = metrics.latencies[mark:] if metrics else []
+    handler = samples.latencies[mark:] if samples else []
     return {
         "handler_p50": percentile(handler, 50),
         "handler_p99": percentile(handler, 99),
@@ -284,15 +284,16 @@ async def _bot_round(
 ) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     async with running_bot(standin, db) as app:
-        metrics = app.bot_data["runtime"].metrics
+        metrics: Metrics = app.bot_data["runtime"].metrics
+        samples = metrics.keep_samples()
         for kind, people in chats.items():
             await _round(standin, listeners, people.take(WARM_UP), "3", rate=None, patience=30)
             results[kind] = await burst(standin, listeners, people.take(args.burst), "3")
             if latency:
                 some = people.take(_paced_n(args))
-                results[kind] |= await paced(standin, listeners, some, "3", args, metrics)
+                results[kind] |= await paced(standin, listeners, some, "3", args, samples)
             _forget(standin)
-        results["errors"] = {"handler_errors": metrics.counts.get("handler_errors", 0)}
+        results["errors"] = {"handler_errors": metrics.count("handler_errors")}
     return results
 
 
@@ -384,7 +385,7 @@ def report(result: dict[str, Any]) -> str:
         )
     lines += ["budgets:", *verdicts]
     lines.append(
-        "bot handler time while paced (its metrics.latencies): "
+        "bot handler time while paced (its metrics.samples.latencies): "
         + "; ".join(
             f"{kind} p50 {last[kind]['handler_p50'] * 1000:.1f} ms, "
             f"p99 {last[kind]['handler_p99'] * 1000:.1f} ms"

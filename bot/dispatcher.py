@@ -172,7 +172,7 @@ async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], claim: _Claim)
     await delivery_q.record(s, deliveries=deliveries, plans=plans, lease_until=claim.lease_until)
     for due in dues:
         if status[due.key] != "claimed":
-            rt.metrics.inc(f"reminders_{status[due.key]}")
+            rt.metrics.reminder(status[due.key])
     return outgoing
 
 
@@ -305,10 +305,10 @@ class _Sender:
                 if not _never_left(exc):
                     # Telegram may have delivered it and only the answer was lost: sending
                     # it again risks a copy more than the person should ever get.
-                    self.rt.metrics.inc("bot_api_errors_TimedOut")
+                    self.rt.metrics.api_error(exc)
                     return Result("sent", error="timed out; counted as delivered")
                 failures += 1
-                self.rt.metrics.inc("bot_api_errors_TimedOut")
+                self.rt.metrics.api_error(exc)
                 if failures == SEND_ATTEMPTS:
                     return Result("retry", error=exc.message[:128])
                 await asyncio.sleep(BACKOFF_SECONDS * 2**failures)
@@ -316,7 +316,7 @@ class _Sender:
                 return Result("failed", error=exc.message[:128])
             except TelegramError as exc:  # timeouts, 5xx, connection errors
                 failures += 1
-                self.rt.metrics.inc(f"bot_api_errors_{type(exc).__name__}")
+                self.rt.metrics.api_error(exc)
                 if failures == SEND_ATTEMPTS:
                     return Result("retry", error=exc.message[:128])
                 await asyncio.sleep(BACKOFF_SECONDS * 2**failures)
@@ -376,7 +376,7 @@ class _Recorder:
         deliveries: list[dict[str, Any]] = []
         plans: list[dict[str, Any]] = []
         for item, result in chunk:
-            self.rt.metrics.inc(f"reminders_{result.status}")
+            self.rt.metrics.reminder(result.status)
             if result.status == "retry":
                 # Stays claimed, and its plan leased. Telegram answered with an error, so this
                 # send did not arrive and does not count towards MAX_COPIES.

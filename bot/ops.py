@@ -13,7 +13,7 @@ from apscheduler.schedulers.base import STATE_RUNNING
 from sqlalchemy import text
 from telegram.ext import Application
 
-from bot.metrics import prometheus_text
+from bot.metrics import CONTENT_TYPE
 from bot.runtime import KEY, Runtime
 
 log = logging.getLogger(__name__)
@@ -82,5 +82,5 @@ async def _on_health(request: web.Request) -> web.Response:
 async def _on_metrics(request: web.Request) -> web.Response:
     rt: Runtime = request.app[APP_KEY].bot_data[KEY]
     timers = [job for job in rt.scheduler.get_jobs() if job.id.startswith("session-")]
-    body = prometheus_text(rt.metrics, running_sessions=len(timers))
-    return web.Response(text=body, content_type="text/plain", charset="utf-8")
+    body = rt.metrics.exposition(running_sessions=len(timers))
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})

@@ -341,7 +341,7 @@ async def _show_retrying(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> 
         except BadRequest:
             raise
         except (NetworkError, RetryAfter) as exc:
-            rt.metrics.inc(f"bot_api_errors_{type(exc).__name__}")
+            rt.metrics.api_error(exc)
             pause = max(real(rt, wait), _asked_to_wait(exc))
             if rt.clock.now() + pause > give_up:
                 raise
@@ -412,7 +412,7 @@ async def tick(
     except TelegramError as exc:
         # The session row is already saved; the next tick or a tap picks up from there.
         log.warning("timer for session %s: %s", session_id, exc)
-        rt.metrics.inc(f"bot_api_errors_{type(exc).__name__}")
+        rt.metrics.api_error(exc)
 
 
 async def _tick(

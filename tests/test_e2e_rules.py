@@ -84,4 +84,4 @@ async def test_a_live_instance_adopts_the_timer_of_a_dead_one(
             )
         await adopt_orphans(rt, app.bot)
         await cy.wait_for("Step 2 of")
-    assert rt.metrics.counts["timers_adopted"] == 1
+    assert rt.metrics.count("timers_adopted") == 1

@@ -278,11 +278,11 @@ def test_any_input_in_any_state_is_answered_and_harms_no_one(
     rig: Rig, state: str, steps: list[tuple[str, Any]]
 ) -> None:
     victim_before = rig.run(_snapshot(rig.db, VICTIM))
-    errors_before = rig.app.bot_data[KEY].metrics.counts["handler_errors"]
+    errors_before = rig.app.bot_data[KEY].metrics.count("handler_errors")
     user = rig.standin.user(next(ids))
     rig.run(_bring_to(user, state))
     for step in steps:
         rig.run(_act(rig, user, step))
-    assert rig.app.bot_data[KEY].metrics.counts["handler_errors"] == errors_before
+    assert rig.app.bot_data[KEY].metrics.count("handler_errors") == errors_before
     assert rig.standin.violations == []
     assert rig.run(_snapshot(rig.db, VICTIM)) == victim_before
