@@ -37,7 +37,7 @@ from telegram import Chat, Message
 from bot import keyboards
 from bot.app import build_application
 from bot.dispatcher import CONCURRENCY, dispatch_tick
-from bot.runtime import KEY, Runtime
+from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.standin import FloodLimit, StandIn
 from storage.engine import Database
@@ -140,7 +140,7 @@ async def child_dispatch(args: argparse.Namespace) -> dict[str, Any]:
     With --no-send, a stub answers instead of the Bot API: the dispatcher's own cost."""
     db = _database(args.db_url, args.schema)
     app = _app(args, db, rate_limit_per_second=0)
-    rt: Runtime = app.bot_data[KEY]
+    rt: Runtime = app.bot_data.rt
     async with app.bot:
         bot: Any = _NoSend() if args.no_send else app.bot
         started = time.perf_counter()

@@ -384,7 +384,7 @@ async def run_bot(
             get_ready_seconds=get_ready,
             countdown_edit_seconds=edit_seconds,
         ) as app:
-            rt = app.bot_data["runtime"]
+            rt = app.bot_data.rt
             samples = rt.metrics.keep_samples()
             listeners.current = on_message
             first_call = len(standin.calls)

@@ -284,7 +284,7 @@ async def _bot_round(
 ) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     async with running_bot(standin, db) as app:
-        metrics: Metrics = app.bot_data["runtime"].metrics
+        metrics: Metrics = app.bot_data.rt.metrics
         samples = metrics.keep_samples()
         for kind, people in chats.items():
             await _round(standin, listeners, people.take(WARM_UP), "3", rate=None, patience=30)

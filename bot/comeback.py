@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.runtime import KEY, Runtime
+from bot.context import BotContext
+from bot.runtime import Runtime
 from bot.timefmt import local_text
 from storage.queries import plans as plan_q
 
@@ -27,8 +27,8 @@ async def refresh(rt: Runtime) -> None:
         rt.blocked = await plan_q.blocked_user_ids(s)
 
 
-async def welcome_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt: Runtime = context.bot_data[KEY]
+async def welcome_back(update: Update, context: BotContext) -> None:
+    rt: Runtime = context.rt
     user = update.effective_user
     if user is None or user.id not in rt.blocked:
         return

@@ -14,7 +14,7 @@ from sqlmodel import col
 from bot import keyboards, texts
 from bot.runtime import Runtime
 from bot.timefmt import local, local_text
-from routines import adherence, progress
+from routines import adherence, progress, schedule
 from routines.safety import Action, Answer, Decision, LevelMove
 from storage.models import CheckIn, ExerciseSession, Plan, SessionStep
 from storage.queries import plans as plan_q
@@ -138,7 +138,7 @@ async def summary(
     monday = adherence.week_start(today)
     done_days = {date.fromisoformat(d) for d in await session_q.done_dates(s, user_id=row.user_id)}
     week = sum(1 for d in done_days if d >= monday)
-    days = plan_q.parse_days(plan.days) if plan else []
+    days = schedule.parse_days(plan.days) if plan else []
     minutes = max(1, round((now - row.started_at).total_seconds() / 60))
     return texts.SESSION_SUMMARY.format(
         done=statuses.count("done"),

@@ -21,14 +21,14 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
 
 from bot import keyboards, texts
-from bot.runtime import KEY, Runtime
+from bot.context import App
+from bot.runtime import Runtime
+from routines import schedule
 from routines.cadence import next_occurrence
 from routines.plan import PainSide, build_session
 from storage.queries import deliveries as delivery_q
-from storage.queries import plans as plan_q
 from storage.queries.deliveries import Due
 
 log = logging.getLogger(__name__)
@@ -80,17 +80,13 @@ class Outgoing:
     attempts: int = 0
 
 
-def start_dispatcher(app: Application) -> None:  # type: ignore[type-arg]
-    rt: Runtime = app.bot_data[KEY]
-    rt.scheduler.add_job(
-        dispatch_tick,
-        "interval",
-        seconds=rt.settings.dispatch_interval_seconds,
-        args=[rt, app.bot],
-        id="dispatcher",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now().astimezone(),
+def start_dispatcher(app: App) -> None:
+    app.bot_data.rt.job_queue.run_repeating(
+        lambda context: dispatch_tick(context.rt, context.bot),
+        interval=app.bot_data.rt.settings.dispatch_interval_seconds,
+        first=0,
+        name="reminders",
+        job_kwargs={"id": "reminders", "max_instances": 1, "coalesce": True},
     )
 
 
@@ -423,4 +419,6 @@ def _advance(due: Due, now: datetime) -> dict[str, Any]:
 def _following(days: str, time_local: str, tz: str, after: datetime) -> datetime | None:
     # Cached: a batch advances many plans that share days, time and zone from the same `now`.
     hour, minute = (int(p) for p in time_local.split(":"))
-    return next_occurrence(days=plan_q.parse_days(days), at=time(hour, minute), tz=tz, after=after)
+    return next_occurrence(
+        days=schedule.parse_days(days), at=time(hour, minute), tz=tz, after=after
+    )

@@ -7,21 +7,22 @@ import logging
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
 from bot import texts
+from bot.context import BotContext
 from bot.ops import data_file_intact
 
 log = logging.getLogger(__name__)
 
 
-async def database_intact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def database_intact(update: Update, context: BotContext) -> None:
     """Once the database file is gone, nothing more is written into the deleted file."""
-    if not await data_file_intact(context.application):
+    if not await data_file_intact(context.app):
         raise ApplicationHandlerStop
 
 
-async def one_to_one(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def one_to_one(update: Update, context: BotContext) -> None:
     """Only a person's own private chat gets through.
 
     In a private chat the chat id is the person's id. An update that says otherwise is

@@ -1,4 +1,4 @@
-"""Inline keyboards. Labels come from bot.texts; data from bot.callbacks."""
+"""Inline keyboards. Labels come from bot.texts; data from the typed buttons of bot.buttons."""
 
 from __future__ import annotations
 
@@ -13,15 +13,18 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot import buttons as b
 from bot import texts
-from bot.callbacks import pack
 from routines.model import Catalog
+from routines.plan import PainSide
+from routines.safety import NextDay, Tingling
+from routines.session import NerveChoice
 
 Row = list[InlineKeyboardButton]
 
 
-def _b(label: str, action: str, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(unescape(label), callback_data=pack(action, *args))
+def _b(label: str, button: b.Button) -> InlineKeyboardButton:
+    return InlineKeyboardButton(unescape(label), callback_data=button.pack())
 
 
 def _markup(rows: Iterable[Row]) -> InlineKeyboardMarkup:
@@ -29,40 +32,50 @@ def _markup(rows: Iterable[Row]) -> InlineKeyboardMarkup:
 
 
 def consent() -> InlineKeyboardMarkup:
-    return _markup([[_b(texts.CONSENT_BUTTON, "ok")]])
+    return _markup([[_b(texts.CONSENT_BUTTON, b.Consent())]])
 
 
-def red_flags(origin: str) -> InlineKeyboardMarkup:
+def red_flags(origin: b.Origin) -> InlineKeyboardMarkup:
     return _markup(
-        [[_b(texts.RED_FLAG_NO, "rf", origin, "n")], [_b(texts.RED_FLAG_YES, "rf", origin, "y")]]
+        [
+            [_b(texts.RED_FLAG_NO, b.RedFlags(origin, yes=False))],
+            [_b(texts.RED_FLAG_YES, b.RedFlags(origin, yes=True))],
+        ]
     )
 
 
 def routine_list(catalog: Catalog) -> InlineKeyboardMarkup:
-    return _markup([_b(f"{r.title} · {r.minutes(r.top_level)} min", "rp", r.id)] for r in catalog)
+    return _markup(
+        [_b(f"{r.title} · {r.minutes(r.top_level)} min", b.RoutinePreview(r.id))] for r in catalog
+    )
 
 
 def routine_preview(routine_id: str) -> InlineKeyboardMarkup:
-    return _markup([[_b(texts.CHOOSE_THIS, "rc", routine_id)], [_b(texts.BACK_TO_LIST, "rl")]])
+    return _markup(
+        [
+            [_b(texts.CHOOSE_THIS, b.RoutineChoice(routine_id))],
+            [_b(texts.BACK_TO_LIST, b.RoutineList())],
+        ]
+    )
 
 
 def sides() -> InlineKeyboardMarkup:
-    return _markup([[_b(label, "sd", key) for key, label in texts.SIDES.items()]])
+    return _markup([[_b(texts.SIDES[side], b.SideChoice(side)) for side in PainSide]])
 
 
 def days(selected: Sequence[int]) -> InlineKeyboardMarkup:
     buttons = [
-        _b(f"{'✅' if i in selected else '▫'} {name}", "dy", i)
+        _b(f"{'✅' if i in selected else '▫'} {name}", b.DayToggle(i))
         for i, name in enumerate(texts.WEEKDAYS)
     ]
-    return _markup([buttons[:4], buttons[4:], [_b(texts.DAYS_DONE, "dd")]])
+    return _markup([buttons[:4], buttons[4:], [_b(texts.DAYS_DONE, b.DaysDone())]])
 
 
 TIME_CHOICES = ("07:00", "08:00", "09:00", "12:30", "18:00", "19:00", "20:00", "21:00")
 
 
 def times() -> InlineKeyboardMarkup:
-    buttons = [_b(t, "tm", t.replace(":", "")) for t in TIME_CHOICES]
+    buttons = [_b(t, b.TimeChoice(t.replace(":", ""))) for t in TIME_CHOICES]
     return _markup([buttons[:4], buttons[4:]])
 
 
@@ -79,64 +92,78 @@ def remove() -> ReplyKeyboardRemove:
 
 
 def summary() -> InlineKeyboardMarkup:
-    return _markup([[_b(texts.START_NOW, "now")], [_b(texts.CHANGE_SOMETHING, "chg")]])
+    return _markup(
+        [[_b(texts.START_NOW, b.StartNow())], [_b(texts.CHANGE_SOMETHING, b.ChangeSomething())]]
+    )
 
 
 def settings_menu() -> InlineKeyboardMarkup:
-    buttons = [_b(label, "set", key) for key, label in texts.SETTINGS_ITEMS.items()]
+    buttons = [_b(texts.SETTINGS_ITEMS[item], b.SettingChoice(item)) for item in b.Setting]
     return _markup([buttons[:3], buttons[3:]])
 
 
 def pause_choices() -> InlineKeyboardMarkup:
-    return _markup([[_b(label, "pz", days)] for days, label in texts.PAUSE_CHOICES.items()])
+    return _markup([[_b(label, b.PauseFor(days))] for days, label in texts.PAUSE_CHOICES.items()])
 
 
 def cleared() -> InlineKeyboardMarkup:
-    return _markup([[_b(texts.CLEARED_YES, "clr", "y")], [_b(texts.CLEARED_NOT_YET, "clr", "n")]])
+    return _markup(
+        [
+            [_b(texts.CLEARED_YES, b.Cleared(yes=True))],
+            [_b(texts.CLEARED_NOT_YET, b.Cleared(yes=False))],
+        ]
+    )
 
 
 def delete_confirm() -> InlineKeyboardMarkup:
-    return _markup([[_b(texts.DELETE_YES, "del", "y")], [_b(texts.DELETE_NO, "del", "n")]])
+    return _markup(
+        [
+            [_b(texts.DELETE_YES, b.DeleteConfirm(yes=True))],
+            [_b(texts.DELETE_NO, b.DeleteConfirm(yes=False))],
+        ]
+    )
 
 
 def controls(
     session_id: int, index: int, *, paused: bool, nerve_check: bool = False
 ) -> InlineKeyboardMarkup:
     toggle = (
-        _b(texts.RESUME, "sc", session_id, index, "r")
+        _b(texts.RESUME, b.Control(session_id, index, b.Command.RESUME))
         if paused
-        else _b(texts.PAUSE, "sc", session_id, index, "p")
+        else _b(texts.PAUSE, b.Control(session_id, index, b.Command.PAUSE))
     )
     return _markup(
         [
-            [toggle, _b(texts.SKIP, "sc", session_id, index, "k")],
+            [toggle, _b(texts.SKIP, b.Control(session_id, index, b.Command.SKIP))],
             [
-                _b(texts.STOP, "sc", session_id, index, "s"),
-                _b(texts.HURTS, "sc", session_id, index, "h"),
+                _b(texts.STOP, b.Control(session_id, index, b.Command.STOP)),
+                _b(texts.HURTS, b.Control(session_id, index, b.Command.HURT)),
             ],
-            [_b(texts.NEW_TINGLING, "dq", session_id, "tingle")] if nerve_check else [],
+            [_b(texts.NEW_TINGLING, b.NerveCheck(session_id, NerveChoice.TINGLE))]
+            if nerve_check
+            else [],
         ]
     )
 
 
-def pain(session_id: int, phase: str) -> InlineKeyboardMarkup:
-    buttons = [_b(str(n), "p", session_id, phase, n) for n in range(11)]
+def pain(session_id: int, moment: b.Moment) -> InlineKeyboardMarkup:
+    buttons = [_b(str(n), b.Pain(session_id, moment, n)) for n in range(11)]
     return _markup([buttons[:6], buttons[6:]])
 
 
-def tingling(session_id: int, phase: str) -> InlineKeyboardMarkup:
+def tingling(session_id: int, moment: b.Moment) -> InlineKeyboardMarkup:
     return _markup(
-        [[_b(label, "t", session_id, phase, key) for key, label in texts.TINGLING_CHOICES.items()]]
+        [[_b(texts.TINGLING_CHOICES[t], b.TinglingAnswer(session_id, moment, t)) for t in Tingling]]
     )
 
 
 def during_quick(session_id: int) -> InlineKeyboardMarkup:
     return _markup(
         [
-            [_b(texts.DURING_FINE, "dq", session_id, "ok")],
+            [_b(texts.DURING_FINE, b.NerveCheck(session_id, NerveChoice.FINE))],
             [
-                _b(texts.DURING_PAIN, "dq", session_id, "pain"),
-                _b(texts.DURING_TINGLE, "dq", session_id, "tingle"),
+                _b(texts.DURING_PAIN, b.NerveCheck(session_id, NerveChoice.PAIN)),
+                _b(texts.DURING_TINGLE, b.NerveCheck(session_id, NerveChoice.TINGLE)),
             ],
         ]
     )
@@ -146,8 +173,8 @@ def offer_up(session_id: int, level: int) -> InlineKeyboardMarkup:
     return _markup(
         [
             [
-                _b(texts.STEP_UP.format(level=level), "up", session_id, "y"),
-                _b(texts.STAY_LEVEL, "up", session_id, "n"),
+                _b(texts.STEP_UP.format(level=level), b.LevelUp(session_id, accept=True)),
+                _b(texts.STAY_LEVEL, b.LevelUp(session_id, accept=False)),
             ]
         ]
     )
@@ -157,26 +184,29 @@ def session_open(session_id: int) -> InlineKeyboardMarkup:
     return _markup(
         [
             [
-                _b(texts.RESUME_SESSION, "rs", session_id, "y"),
-                _b(texts.END_SESSION, "rs", session_id, "n"),
+                _b(texts.RESUME_SESSION, b.ResumeOffer(session_id, resume=True)),
+                _b(texts.END_SESSION, b.ResumeOffer(session_id, resume=False)),
             ]
         ]
     )
 
 
 def next_day(session_id: int) -> list[Row]:
-    return [[_b(label, "nd", session_id, key) for key, label in texts.NEXT_DAY_CHOICES.items()]]
+    return [[_b(texts.NEXT_DAY_CHOICES[a], b.NextDayAnswer(session_id, a)) for a in NextDay]]
 
 
 def reminder(
     delivery_id: int, *, next_day_session: int | None, redflag_due: bool
 ) -> InlineKeyboardMarkup:
     rows: list[Row] = [
-        [_b(texts.REMINDER_START, "now")],
-        [_b(texts.REMINDER_SNOOZE, "sn", delivery_id), _b(texts.REMINDER_SKIP, "sk", delivery_id)],
+        [_b(texts.REMINDER_START, b.StartNow())],
+        [
+            _b(texts.REMINDER_SNOOZE, b.Snooze(delivery_id)),
+            _b(texts.REMINDER_SKIP, b.SkipToday(delivery_id)),
+        ],
     ]
     if next_day_session is not None:
         rows += next_day(next_day_session)
     if redflag_due:
-        rows.append([_b(texts.REDFLAG_CHECK, "rq")])
+        rows.append([_b(texts.REDFLAG_CHECK, b.RedFlagCheck())])
     return _markup(rows)

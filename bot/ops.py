@@ -13,15 +13,16 @@ from apscheduler.schedulers.base import STATE_RUNNING
 from sqlalchemy import text
 from telegram.ext import Application
 
+from bot.context import App
 from bot.metrics import CONTENT_TYPE
-from bot.runtime import KEY, Runtime
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 APP_KEY = web.AppKey("application", Application)
 
 
-def make_server(app: Application) -> web.Application:  # type: ignore[type-arg]
+def make_server(app: App) -> web.Application:
     server = web.Application()
     server[APP_KEY] = app
     server.router.add_get("/healthz", _on_health)
@@ -29,9 +30,9 @@ def make_server(app: Application) -> web.Application:  # type: ignore[type-arg]
     return server
 
 
-async def start(app: Application) -> web.AppRunner | None:  # type: ignore[type-arg]
+async def start(app: App) -> web.AppRunner | None:
     """Listen, unless METRICS_PORT is 0."""
-    settings = app.bot_data[KEY].settings
+    settings = app.bot_data.rt.settings
     if not settings.metrics_port:
         return None
     where = f"{settings.metrics_listen}:{settings.metrics_port}"
@@ -48,9 +49,9 @@ async def start(app: Application) -> web.AppRunner | None:  # type: ignore[type-
     return runner
 
 
-async def data_file_intact(app: Application) -> bool:  # type: ignore[type-arg]
+async def data_file_intact(app: App) -> bool:
     """Check the SQLite file; the first time it is found gone, stop taking updates."""
-    rt: Runtime = app.bot_data[KEY]
+    rt: Runtime = app.bot_data.rt
     if rt.data_file is None or rt.data_file.intact():
         return True
     if rt.scheduler.state == STATE_RUNNING:
@@ -62,7 +63,7 @@ async def data_file_intact(app: Application) -> bool:  # type: ignore[type-arg]
 
 async def _on_health(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
-    rt: Runtime = app.bot_data[KEY]
+    rt: Runtime = app.bot_data.rt
     database = "ok" if await data_file_intact(app) else "error: database file gone"
     if database == "ok":
         try:
@@ -80,7 +81,7 @@ async def _on_health(request: web.Request) -> web.Response:
 
 
 async def _on_metrics(request: web.Request) -> web.Response:
-    rt: Runtime = request.app[APP_KEY].bot_data[KEY]
+    rt: Runtime = request.app[APP_KEY].bot_data.rt
     timers = [job for job in rt.scheduler.get_jobs() if job.id.startswith("session-")]
     body = rt.metrics.exposition(running_sessions=len(timers))
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})

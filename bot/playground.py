@@ -17,7 +17,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import Clock
 from bot.log import configure_logging
-from bot.runtime import KEY, Runtime
+from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from bot.standin import BotMessage, ScriptedUser, StandIn
 from bot.standin.polling import polling
@@ -135,7 +135,7 @@ def _move_clock(text: str, app: Application, transcript: Transcript) -> None:  #
     if match is None:
         transcript.out.write("Usage: /time +2h (s, m, h or d)\n")
         return
-    rt: Runtime = app.bot_data[KEY]
+    rt: Runtime = app.bot_data.rt
     rt.clock.advance(timedelta(**{UNITS[match.group(2)]: int(match.group(1))}))
     # Jobs run on real time; run them now so they see the new clock (reminders, holds).
     for job in rt.scheduler.get_jobs():

@@ -6,10 +6,10 @@ can take the next update."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
@@ -20,10 +20,10 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
 
-from bot.callbacks import Callback
-from bot.runtime import Runtime, runtime
+from bot.buttons import Button
+from bot.context import BotContext
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 @dataclass
 class Ctx:
     update: Update
-    context: ContextTypes.DEFAULT_TYPE
+    context: BotContext
     rt: Runtime
     user_id: int
     chat_id: int
@@ -68,11 +68,11 @@ class Ctx:
             await run_all([action], user_id=self.user_id)
 
     @classmethod
-    def of(cls, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Ctx | None:
+    def of(cls, update: Update, context: BotContext) -> Ctx | None:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return None
-        return cls(update, context, runtime(context), user.id, chat.id, user.first_name or "")
+        return cls(update, context, context.rt, user.id, chat.id, user.first_name or "")
 
     @property
     def button_message_id(self) -> int | None:
@@ -138,33 +138,39 @@ async def edit_message(
     return True
 
 
-ButtonHandler = Callable[[Ctx, Callback], Awaitable[None]]
+CtxHandler = Callable[[Ctx], Awaitable[None]]
+ButtonHandler = Callable[[Ctx, Any], Awaitable[None]]
 TextHandler = Callable[[Ctx, str, list[str]], Awaitable[None]]
-
-BUTTONS: dict[str, ButtonHandler] = {}
-DIALOGS: dict[str, TextHandler] = {}
+B = TypeVar("B", bound=Button)
 
 
-def button(*actions: str) -> Callable[[ButtonHandler], ButtonHandler]:
-    def register(fn: ButtonHandler) -> ButtonHandler:
-        for action in actions:
-            BUTTONS[action] = fn
-        return fn
+class ButtonTable(dict[type[Button], ButtonHandler]):
+    """Button kinds and their handlers; `on` lets mypy check that a handler takes its kind."""
 
-    return register
+    def on(self, kind: type[B], handler: Callable[[Ctx, B], Awaitable[None]]) -> ButtonTable:
+        self[kind] = handler
+        return self
 
 
-def dialog(*names: str) -> Callable[[TextHandler], TextHandler]:
-    """Register a typed-answer handler for a dialog; it gets the text and the dialog's args.
-    It runs inside the router's transaction: its `ctx.tx()` joins it, and what it says goes
-    through `ctx` (`send`, `show`, `after_commit`) so that it waits for the commit."""
+@dataclass(frozen=True)
+class Routes:
+    """Which handler answers which button kind and which open dialog (bot/app.py lists them)."""
 
-    def register(fn: TextHandler) -> TextHandler:
-        for name in names:
-            DIALOGS[name] = fn
-        return fn
+    buttons: Mapping[type[Button], ButtonHandler]
+    # A typed answer goes to the handler of the person's open dialog, with its ids.
+    dialogs: Mapping[str, TextHandler]
+    # Buttons that answer someone with no data here: safety advice must always arrive.
+    anyone: frozenset[type[Button]]
 
-    return register
+
+def with_ctx(handler: CtxHandler) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+    """A PTB callback that hands the handler its Ctx; updates without a person are ignored."""
+
+    async def callback(update: Update, context: BotContext) -> None:
+        if ctx := Ctx.of(update, context):
+            await handler(ctx)
+
+    return callback
 
 
 def split_dialog(value: str | None) -> tuple[str, list[str]]:

@@ -1,12 +1,10 @@
-"""What every handler needs, kept in bot_data: settings, database, catalog, clock, timers."""
+"""What every handler needs (as `context.rt`): settings, database, catalog, clock, timers."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from telegram.ext import CallbackContext
 
 from bot.clock import Clock
 from bot.settings import Settings
@@ -15,11 +13,13 @@ from storage.engine import Database
 
 if TYPE_CHECKING:
     from aiohttp import web
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from telegram.ext import JobQueue
 
+    from bot.context import BotContext
     from bot.datafile import DataFile
     from bot.metrics import Metrics
-
-KEY = "runtime"
+    from bot.routing import Routes
 
 
 @dataclass
@@ -29,7 +29,10 @@ class Runtime:
     catalog: Catalog
     clock: Clock
     metrics: Metrics
-    scheduler: Any = None  # the instance's AsyncIOScheduler (memory job store)
+    # Which handler answers which button and dialog: the table in bot/app.py.
+    routes: Routes
+    # PTB's JobQueue of this instance: hold timers and periodic work (memory job store).
+    jobs: JobQueue[BotContext] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     # The SQLite file being written, watched so that its loss stops the bot (bot/datafile.py).
     data_file: DataFile | None = None
@@ -40,8 +43,11 @@ class Runtime:
     # Names this process in the database: sessions record which instance runs their timer.
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
+    @property
+    def job_queue(self) -> JobQueue[BotContext]:
+        assert self.jobs is not None, "build_application sets the job queue"
+        return self.jobs
 
-def runtime(context: CallbackContext[Any, Any, Any, Any]) -> Runtime:
-    value = context.bot_data[KEY]
-    assert isinstance(value, Runtime)
-    return value
+    @property
+    def scheduler(self) -> AsyncIOScheduler:
+        return self.job_queue.scheduler

@@ -17,12 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
+from bot import buttons as b
 from bot import cards, decisions, keyboards, texts
+from bot.context import BotContext
 from bot.routing import edit_message, split_dialog
 from bot.runtime import Runtime
 from routines import session as machine
 from routines.plan import PainSide, PlannedStep, build_session
 from routines.safety import Answer, Decision, decide
+from routines.schedule import PlanReason, PlanStatus
 from storage.models import CheckIn, ExerciseSession, Plan, User
 from storage.queries import instances as instance_q
 from storage.queries import plans as plan_q
@@ -112,12 +115,12 @@ def asked_of(user: User | None, session_id: int) -> machine.Question | None:
 
 
 def question(q: machine.Question, session_id: int) -> tuple[str, InlineKeyboardMarkup]:
-    phase = _DIALOG[q][1]
+    moment = b.Moment(_DIALOG[q][1] or b.Moment.DURING)
     if q is Q.NERVE_CHECK:
         return texts.DURING_QUESTION, keyboards.during_quick(session_id)
     if q in {Q.TINGLING_BEFORE, Q.TINGLING_DURING}:
-        return _WORDS[q], keyboards.tingling(session_id, phase)
-    return _WORDS[q], keyboards.pain(session_id, phase)
+        return _WORDS[q], keyboards.tingling(session_id, moment)
+    return _WORDS[q], keyboards.pain(session_id, moment)
 
 
 _WORDS = {
@@ -282,7 +285,9 @@ class Turn:
         _, plan, _ = await self._checked()
         if plan is not None and pause_plan:
             # One reason for any pain pause: /now and /resume ask for the "cleared" answer on it.
-            plan_q.set_status(plan, status="paused", reason="severe_pain", at=self.now)
+            plan_q.set_status(
+                plan, status=PlanStatus.PAUSED, reason=PlanReason.SEVERE_PAIN, at=self.now
+            )
             plan_q.schedule_next(plan, now=self.now)
             self.rt.metrics.inc("plans_paused_for_pain")
         summary = await decisions.summary(self.rt, self.s, self.row, plan, self.now)
@@ -384,29 +389,49 @@ def schedule_tick(
     *,
     message_id: int | None,
 ) -> None:
-    rt.scheduler.add_job(
+    name = timer_name(session_id)
+    rt.job_queue.run_once(
         tick,
-        "date",
-        run_date=rt.clock.to_real(due),
-        args=[rt, bot, chat_id, session_id, version, message_id],
-        id=f"session-{session_id}",
-        replace_existing=True,
-        misfire_grace_time=None,
-        # A tick re-arms its own id while it runs; with one instance allowed, APScheduler
-        # would drop a re-armed run that is already due.
-        max_instances=2,
+        when=rt.clock.to_real(due),
+        data=Timer(chat_id, session_id, version, message_id),
+        name=name,
+        # One timer per session, replaced when it is armed again. A tick re-arms its own id
+        # while it runs; with one instance allowed, APScheduler would drop a re-armed run
+        # that is already due.
+        job_kwargs={"id": name, "replace_existing": True, "max_instances": 2},
     )
 
 
+def timer_name(session_id: int) -> str:
+    return f"session-{session_id}"
+
+
 def cancel_tick(rt: Runtime, session_id: int) -> None:
-    job = rt.scheduler.get_job(f"session-{session_id}")
+    job = rt.scheduler.get_job(timer_name(session_id))
     if job is not None:
         job.remove()
 
 
-async def tick(
-    rt: Runtime, bot: Bot, chat_id: int, session_id: int, version: int, message_id: int | None
-) -> None:
+@dataclass(frozen=True)
+class Timer:
+    """What a session's timer job carries: the row's version, and the message to edit."""
+
+    chat_id: int
+    session_id: int
+    version: int
+    message_id: int | None
+
+
+async def tick(context: BotContext) -> None:
+    """A session's timer; anything but a refused Bot API call reaches the error handler."""
+    assert context.job is not None and isinstance(context.job.data, Timer)
+    rt, bot, timer = context.rt, context.bot, context.job.data
+    chat_id, session_id, version, message_id = (
+        timer.chat_id,
+        timer.session_id,
+        timer.version,
+        timer.message_id,
+    )
     try:
         await _tick(rt, bot, chat_id, session_id, version, message_id)
     except TelegramError as exc:
@@ -480,6 +505,6 @@ async def adopt_orphans(rt: Runtime, bot: Bot) -> None:
         chats = {row.user_id: await user_q.get_user(s, user_id=row.user_id) for row in rows}
     for row in rows:
         user = chats.get(row.user_id)
-        if user is not None and rt.scheduler.get_job(f"session-{row.id}") is None:
+        if user is not None and rt.scheduler.get_job(timer_name(row.id or 0)) is None:
             schedule_tick(rt, bot, user.chat_id, row.id or 0, row.version, now, message_id=None)
             rt.metrics.inc("timers_adopted")

@@ -151,7 +151,7 @@ SAFETY_PAUSE_STAYS = (
     "checked you: then send /resume."
 )
 PAUSE_HOW_LONG = "Pause reminders for how long?"
-PAUSE_CHOICES = {"3": "3 days", "7": "1 week", "14": "2 weeks", "0": "Until I resume"}
+PAUSE_CHOICES = {3: "3 days", 7: "1 week", 14: "2 weeks", 0: "Until I resume"}
 RESUMED = "▶ Reminders are back on. Next one: <b>{next}</b>."
 NOT_PAUSED = "Your reminders are already on. Next one: <b>{next}</b>."
 RESUME_AFTER_RED_FLAG = (

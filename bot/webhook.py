@@ -19,8 +19,9 @@ from sqlmodel import col
 from telegram import Update
 from telegram.ext import Application
 
+from bot.context import App
 from bot.ops import data_file_intact
-from bot.runtime import KEY, Runtime
+from bot.runtime import Runtime
 from storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ KEEP_PROCESSED = timedelta(days=1)
 APP_KEY = web.AppKey("application", Application)
 
 
-def make_server(app: Application) -> web.Application:  # type: ignore[type-arg]
-    rt: Runtime = app.bot_data[KEY]
+def make_server(app: App) -> web.Application:
+    rt: Runtime = app.bot_data.rt
     path = urlsplit(rt.settings.webhook_url or "/").path or "/"
     server = web.Application(client_max_size=1 << 20)
     server[APP_KEY] = app
@@ -43,7 +44,7 @@ def make_server(app: Application) -> web.Application:  # type: ignore[type-arg]
 
 async def _on_update(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
-    rt: Runtime = app.bot_data[KEY]
+    rt: Runtime = app.bot_data.rt
     expected = rt.settings.webhook_secret or ""
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
@@ -61,7 +62,7 @@ async def _on_update(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def _parse(body: str, app: Application) -> Update | None:  # type: ignore[type-arg]
+def _parse(body: str, app: App) -> Update | None:
     """The update in the body, or None for anything that is not one Telegram would send."""
     try:
         payload = json.loads(body)
@@ -96,9 +97,9 @@ async def prune_processed(rt: Runtime) -> None:
         await s.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.received_at) < before))
 
 
-async def start(app: Application) -> web.AppRunner:  # type: ignore[type-arg]
+async def start(app: App) -> web.AppRunner:
     """Start the Application, register the webhook with Telegram, and listen."""
-    rt: Runtime = app.bot_data[KEY]
+    rt: Runtime = app.bot_data.rt
     settings = rt.settings
     await app.initialize()
     if app.post_init:
@@ -116,7 +117,7 @@ async def start(app: Application) -> web.AppRunner:  # type: ignore[type-arg]
     return runner
 
 
-async def stop(app: Application, runner: web.AppRunner) -> None:  # type: ignore[type-arg]
+async def stop(app: App, runner: web.AppRunner) -> None:
     await runner.cleanup()
     await app.stop()
     if app.post_stop:
@@ -126,7 +127,7 @@ async def stop(app: Application, runner: web.AppRunner) -> None:  # type: ignore
         await app.post_shutdown(app)
 
 
-async def serve(app: Application) -> None:  # type: ignore[type-arg]
+async def serve(app: App) -> None:
     """Run until SIGINT or SIGTERM."""
     runner = await start(app)
     stopping = asyncio.Event()

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 
 from bot.app import build_application
 from bot.dispatcher import dispatch_tick
-from bot.runtime import KEY, Runtime
+from bot.runtime import Runtime
 from bot.settings import load_settings
 from routines.cadence import zone
 from storage.engine import Database
@@ -65,7 +65,7 @@ async def drain(db_url: str, base_url: str, advance: float) -> None:
         dispatch_batch_size=100,
     )
     app = build_application(settings)
-    rt: Runtime = app.bot_data[KEY]
+    rt: Runtime = app.bot_data.rt
     rt.clock.advance(timedelta(seconds=advance))
     async with app.bot:
         await dispatch_tick(rt, app.bot)

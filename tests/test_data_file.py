@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.runtime import runtime
 from bot.standin import StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
@@ -40,7 +39,7 @@ async def test_a_vanished_data_folder_stops_the_bot_and_fails_health(
             await asyncio.sleep(0.5)
             assert standin.updates, "the update waits at Telegram for the bot's return"
             assert app.updater is not None and not app.updater.running
-            assert runtime(app).scheduler.state != 1  # paused: no reminders, no timers
+            assert app.bot_data.rt.scheduler.state != 1  # paused: no reminders, no timers
     finally:
         await db.dispose()
     assert (first.status_code, second.status_code) == (503, 503)

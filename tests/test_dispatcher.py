@@ -19,12 +19,12 @@ from sqlmodel import col
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 
+from bot import buttons as b
 from bot import comeback
 from bot import dispatcher as dispatcher_module
 from bot.app import build_application
-from bot.callbacks import pack
 from bot.dispatcher import dispatch_once, dispatch_tick
-from bot.runtime import KEY, Runtime
+from bot.runtime import Runtime
 from bot.standin import StandIn
 from bot.texts import STALE_BUTTON
 from bot.timefmt import local_text
@@ -43,7 +43,7 @@ BUTTONS = ["▶ Start now", "⏰ Snooze 30 min", "Skip today"]
 
 
 def runtime(app: Application) -> Runtime:  # type: ignore[type-arg]
-    rt: Runtime = app.bot_data[KEY]
+    rt: Runtime = app.bot_data.rt
     return rt
 
 
@@ -282,7 +282,7 @@ async def test_someone_elses_reminder_button_changes_nothing(
         # Fay's evening reminder may fall due (as missed) before Eve's, by the day of the week.
         eves_plan = await plan_of(sqlite_db, eve.id)
         [row] = [r for r in await deliveries(sqlite_db) if r.plan_id == eves_plan.id]
-        await fay.press_data(pack("sk", row.id), reminder.message_id)
+        await fay.press_data(b.SkipToday(row.id or 0).pack(), reminder.message_id)
         async with asyncio.timeout(5):
             await standin.wait_until(
                 lambda: any(c.params.get("text") == STALE_BUTTON for c in standin.calls)

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import event, select, update
 from sqlmodel import col
 
+from bot import buttons as b
 from bot import texts
 from bot.clock import Clock
 from bot.dispatcher import dispatch_once
-from bot.runtime import KEY
 from bot.standin import BotMessage, ScriptedUser, StandIn
+from routines.safety import NextDay
 from storage.engine import Database
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep, User
 from tests.flows import has_button, onboard, run_session
@@ -71,7 +72,7 @@ async def _reminders_at(app: Any, clock: Clock, user: ScriptedUser, due: datetim
     """Move the clock just past `due`, run one dispatcher round, count reminders received."""
     clock.advance(due + timedelta(minutes=1) - clock.now())
     mark = len(user.chat.events)
-    await dispatch_once(app.bot_data[KEY], app.bot)
+    await dispatch_once(app.bot_data.rt, app.bot)
     return sum("Time for your stretches" in text for text in _shown_since(user, mark))
 
 
@@ -309,7 +310,7 @@ async def test_next_day_worse_steps_down_once_and_a_second_tap_is_stale(
         await _set_level(sqlite_db, hy.id, 3)
         summary = await run_session(hy, pain_before=2, pain_after=2)
         session = await _one(sqlite_db, ExerciseSession, hy.id)
-        data = f"1|nd|{session.id}|worse"
+        data = b.NextDayAnswer(session.id or 0, NextDay.WORSE).pack()
         await hy.press_data(data, summary.message_id)
         told = await hy.wait_for("felt worse the day after")
         mark = len(standin.calls)
@@ -336,7 +337,9 @@ async def test_one_session_steps_down_once_even_when_the_next_day_is_worse_too(
         await _set_level(sqlite_db, io.id, 3)
         summary = await run_session(io, pain_before=2, pain_after=3)
         session = await _one(sqlite_db, ExerciseSession, io.id)
-        await io.press_data(f"1|nd|{session.id}|worse", summary.message_id)
+        await io.press_data(
+            b.NextDayAnswer(session.id or 0, NextDay.WORSE).pack(), summary.message_id
+        )
         told = await io.wait_for("felt worse the day after")
     assert "level 2 of 3" in summary.text and "level 2 of 3" in told.text
     assert (await _one(sqlite_db, Plan, io.id)).level == 2
@@ -388,7 +391,9 @@ async def test_a_worse_next_day_withdraws_a_pending_level_up(
         for _ in range(3):
             offer = await run_session(lu, pain_before=3, pain_after=3)
         session = await _one(sqlite_db, ExerciseSession, lu.id)
-        await lu.press_data(f"1|nd|{session.id}|worse", offer.message_id)
+        await lu.press_data(
+            b.NextDayAnswer(session.id or 0, NextDay.WORSE).pack(), offer.message_id
+        )
         told = await lu.wait_for("felt worse the day after")
         mark = len(standin.calls)
         await lu.press("Step up to level 2", message_id=offer.message_id)

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import Table, func, or_, select, update
 from sqlmodel import SQLModel, col
 
-from bot.callbacks import pack
+from bot import buttons as b
 from bot.clock import Clock
 from bot.dispatcher import dispatch_once
-from bot.runtime import KEY
 from bot.standin import ScriptedUser, StandIn
 from bot.texts import DATA_GONE, DELETE_YES
+from routines.plan import PainSide
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, User
@@ -97,7 +97,7 @@ async def test_delete_erases_every_row_of_the_person_and_no_one_elses(
         async with database.session() as s:
             due = (await s.execute(select(func.min(Plan.next_due_at)))).scalar_one()
         clock.advance(due + timedelta(minutes=1) - clock.now())
-        await dispatch_once(app.bot_data[KEY], app.bot)  # a delivery row for each plan
+        await dispatch_once(app.bot_data.rt, app.bot)  # a delivery row for each plan
         await ann.send("/now")
         await ann.wait_for("Before we start")
         ann_owners, bob_owners = await _owners(database, ann.id), await _owners(database, bob.id)
@@ -141,14 +141,20 @@ async def test_old_buttons_do_not_bring_an_erased_person_back(
         await onboard(ida)
         old = ida.messages[0].message_id
         await _erase(ida)
-        for data in (pack("ok"), pack("rf", "onb", "n"), pack("sd", "left"), pack("now")):
+        olds = (
+            b.Consent(),
+            b.RedFlags(b.Origin.ONBOARDING, yes=False),
+            b.SideChoice(PainSide.LEFT),
+            b.StartNow(),
+        )
+        for data in (button.pack() for button in olds):
             await ida.press_data(data, old)
         async with asyncio.timeout(5):
             await standin.wait_until(
                 lambda: [c.params.get("text") for c in standin.calls].count(DATA_GONE) == 4
             )
         # A red flag still gets its advice, from anyone, and nothing is stored.
-        await ida.press_data(pack("rf", "chk", "y"), old)
+        await ida.press_data(b.RedFlags(b.Origin.CHECK, yes=True).pack(), old)
         await ida.wait_for("urgent")
     assert await _ids(sqlite_db, Plan, 3101) == []
     async with sqlite_db.session() as s:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot import buttons as b
 from bot import texts
-from bot.callbacks import pack
 from bot.standin import StandIn
 from storage import sqlite_inline
 from storage.engine import Database
@@ -49,7 +49,7 @@ async def test_digits_that_int_refuses_get_a_clear_answer(
         await onboard(bo)
         await bo.send("/pause ²")
         await bo.wait_for(shown(texts.PAUSE_HOW_LONG))
-        await bo.press_data(pack("pz", "²"), bo.messages[-1].message_id)
+        await bo.press_data(f"{b.VERSION}|{b.PauseFor.PREFIX}|²", bo.messages[-1].message_id)
         await standin.wait_until(
             lambda: any(c.params.get("text") == texts.STALE_BUTTON for c in standin.calls)
         )
@@ -107,7 +107,7 @@ async def test_a_button_pressed_in_a_group_only_gets_a_toast(
                     "from": cy.to_api(),
                     "message": {"message_id": 1, "date": 0, "chat": group, "text": "plan"},
                     "chat_instance": "-100",
-                    "data": pack("set", "days"),
+                    "data": b.SettingChoice(b.Setting.DAYS).pack(),
                 }
             }
         )
@@ -161,7 +161,7 @@ async def test_a_long_foreign_lock_gets_a_busy_answer(
             await fay.send("/settings")
             await fay.wait_for("busy for a moment")
             mark = len(standin.calls)
-            await fay.press_data(pack("set", "time"), plan.message_id)
+            await fay.press_data(b.SettingChoice(b.Setting.TIME).pack(), plan.message_id)
             toasts = await _until_toasts(standin, mark, 1)
         await fay.send("/settings")
         await fay.wait_for("What would you like to change")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from bot import buttons as b
 from bot.standin import StandIn
 from storage.engine import Database
 from storage.models import CheckIn, Plan, User
@@ -181,7 +182,9 @@ async def test_stale_and_forged_buttons_get_a_polite_answer(
         hal = standin.user(2008)
         await onboard(hal)
         first = hal.messages[0]
-        for stale in ("1|ok", "1|dy|3", "1|rc|no_such_routine", "0|old|format", "x" * 64):
+        old = (b.Consent(), b.DayToggle(3), b.RoutineChoice("no_such_routine"))
+        # Ours but out of date, and two that were never ours.
+        for stale in (*(button.pack() for button in old), "0|old|format", "x" * 64):
             await hal.press_data(stale, first.message_id)
         await hal.send("hello?")
         await hal.wait_for("not waiting for an answer")

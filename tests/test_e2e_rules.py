@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.clock import Clock
-from bot.runtime import KEY
 from bot.session_engine import adopt_orphans, cancel_tick
 from bot.standin import StandIn
 from storage.engine import Database
@@ -67,7 +66,7 @@ async def test_a_live_instance_adopts_the_timer_of_a_dead_one(
         cy = standin.user(8003)
         await onboard(cy)
         await _start_holding(cy)
-        rt = app.bot_data[KEY]
+        rt = app.bot_data.rt
         async with sqlite_db.session() as s:
             row = (
                 await s.execute(select(ExerciseSession).where(ExerciseSession.user_id == 8003))

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from bot.runtime import KEY
+from bot import buttons
+from bot.app import ROUTES
 from bot.standin import ScriptedUser, StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
@@ -186,33 +187,13 @@ texts = st.one_of(
 forged = st.one_of(
     st.text(max_size=80),
     st.builds(
-        lambda a, b: f"1|{a}|{b}",
-        st.sampled_from(
-            [
-                "sc",
-                "p",
-                "t",
-                "dq",
-                "rs",
-                "up",
-                "nd",
-                "sn",
-                "sk",
-                "rc",
-                "dy",
-                "tm",
-                "sd",
-                "pz",
-                "del",
-                "rf",
-                "set",
-            ]
-        ),
+        lambda kind, junk: f"{buttons.VERSION}|{kind.PREFIX}|{junk}",
+        st.sampled_from(sorted(ROUTES.buttons, key=lambda kind: kind.PREFIX)),
         st.text(alphabet="0123456789|abcxyz-", max_size=20),
     ),
-    st.just("1|sc|1|0|s"),
-    st.just("1|p|1|b|5"),
-    st.just("1|del|y"),
+    st.just(buttons.Control(1, 0, buttons.Command.STOP).pack()),
+    st.just(buttons.Pain(1, buttons.Moment.BEFORE, 5).pack()),
+    st.just(buttons.DeleteConfirm(yes=True).pack()),
     st.just("x" * 200),
 )
 actions = st.lists(
@@ -278,11 +259,11 @@ def test_any_input_in_any_state_is_answered_and_harms_no_one(
     rig: Rig, state: str, steps: list[tuple[str, Any]]
 ) -> None:
     victim_before = rig.run(_snapshot(rig.db, VICTIM))
-    errors_before = rig.app.bot_data[KEY].metrics.count("handler_errors")
+    errors_before = rig.app.bot_data.rt.metrics.count("handler_errors")
     user = rig.standin.user(next(ids))
     rig.run(_bring_to(user, state))
     for step in steps:
         rig.run(_act(rig, user, step))
-    assert rig.app.bot_data[KEY].metrics.count("handler_errors") == errors_before
+    assert rig.app.bot_data.rt.metrics.count("handler_errors") == errors_before
     assert rig.standin.violations == []
     assert rig.run(_snapshot(rig.db, VICTIM)) == victim_before

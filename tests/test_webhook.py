@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot import webhook
-from bot.runtime import runtime
 from bot.settings import load_settings
 from bot.standin import StandIn
 from storage.engine import Database
@@ -148,7 +147,7 @@ async def test_processed_update_ids_are_kept_for_a_day(
     standin: StandIn, database: Database
 ) -> None:
     async with webhook_bot(standin, database) as (app, _url):
-        rt = runtime(app)
+        rt = app.bot_data.rt
         now = rt.clock.now()
         async with database.session() as s:
             s.add(ProcessedUpdate(update_id=1, received_at=now - timedelta(hours=25)))

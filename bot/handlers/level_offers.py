@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
+from bot import buttons as b
 from bot import decisions, texts
-from bot.callbacks import Callback
-from bot.routing import Ctx, button
+from bot.routing import Ctx
 from routines import progress
-from routines.safety import Answer, LevelMove, NextDay, Phase, decide
+from routines.safety import Answer, LevelMove, Phase, decide
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
 
 
-@button("up")
-async def on_offer_up(ctx: Ctx, cb: Callback) -> None:
-    session_id, choice = cb.int_arg(0), cb.arg(1)
+async def on_offer_up(ctx: Ctx, pressed: b.LevelUp) -> None:
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if plan is not None:
             # Two quick taps on "Step up" must not step up twice.
             await s.refresh(plan, with_for_update=True)
-        row = (
-            None
-            if session_id is None
-            else await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
-        )
-        if plan is None or row is None or not plan.offer_up_pending or choice not in {"y", "n"}:
+        row = await session_q.get_owned(s, session_id=pressed.session_id, user_id=ctx.user_id)
+        if plan is None or row is None or not plan.offer_up_pending:
             return await ctx.answer(texts.STALE_BUTTON)
         plan.offer_up_pending = False
         top = ctx.rt.catalog.get(plan.routine_id).top_level
-        if choice == "y":
+        if pressed.accept:
             new_level = progress.apply(plan.level, LevelMove.OFFER_UP, top_level=top, accepted=True)
             await plan_q.change_level(s, plan=plan, level=new_level, reason="good_streak", at=now)
             text = texts.STEPPED_UP.format(level=new_level, top=top)
@@ -39,11 +33,8 @@ async def on_offer_up(ctx: Ctx, cb: Callback) -> None:
     await ctx.send(text)
 
 
-@button("nd")
-async def on_next_day(ctx: Ctx, cb: Callback) -> None:
-    session_id, choice = cb.int_arg(0), cb.arg(1)
-    if session_id is None or choice not in texts.NEXT_DAY_CHOICES:
-        return await ctx.answer(texts.STALE_BUTTON)
+async def on_next_day(ctx: Ctx, pressed: b.NextDayAnswer) -> None:
+    session_id = pressed.session_id
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
         row = await session_q.get_owned(s, session_id=session_id, user_id=ctx.user_id)
@@ -54,7 +45,7 @@ async def on_next_day(ctx: Ctx, cb: Callback) -> None:
             or await session_q.last_without_next_day(s, user_id=ctx.user_id) is not row
         ):
             return await ctx.answer(texts.STALE_BUTTON)
-        answer = Answer(Phase.NEXT_DAY, next_day=NextDay(choice))
+        answer = Answer(Phase.NEXT_DAY, next_day=pressed.answer)
         history = await session_q.history(s, user_id=ctx.user_id, before_id=None)
         decision = decide(answer, baseline_pain=None, history=history, level=plan.level)
         top = ctx.rt.catalog.get(plan.routine_id).top_level

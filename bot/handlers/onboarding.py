@@ -12,12 +12,14 @@ from typing import Any
 
 from timezonefinder import TimezoneFinder
 
+from bot import buttons as b
 from bot import keyboards, texts
-from bot.callbacks import Callback
-from bot.routing import Ctx, button, dialog
+from bot.routing import Ctx
 from bot.timefmt import clock_text, local_text
+from routines import schedule
 from routines.model import Routine
 from routines.plan import PainSide, build_session
+from routines.schedule import PlanReason, PlanStatus
 from routines.timeinput import describe_zone, parse_time_of_day, resolve_zone, zone_label
 from storage.models import Plan, User
 from storage.queries import plans as plan_q
@@ -52,14 +54,13 @@ async def start(ctx: Ctx) -> None:
             await ctx.send(texts.welcome(ctx.first_name), keyboards.consent())
             user_q.set_dialog(user, dialog="onb:consent", draft={})
             return
-        if plan is not None and plan.status != "stopped" and user.red_flag_at is None:
+        if plan is not None and plan.status != PlanStatus.STOPPED and user.red_flag_at is None:
             await ctx.send(summary_text(ctx, plan), keyboards.summary())
             return
         await _ask(ctx, user, "screen", {"mode": "onboard"})
 
 
-@button("ok")
-async def on_consent(ctx: Ctx, cb: Callback) -> None:
+async def on_consent(ctx: Ctx, pressed: b.Consent) -> None:
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if user is None or user.consented_at is not None:
@@ -69,8 +70,7 @@ async def on_consent(ctx: Ctx, cb: Callback) -> None:
         await _ask(ctx, user, "screen", {"mode": "onboard"})
 
 
-@button("rl")
-async def on_list(ctx: Ctx, cb: Callback) -> None:
+async def on_list(ctx: Ctx, pressed: b.RoutineList) -> None:
     async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:routine")
         if user is not None:
@@ -78,9 +78,8 @@ async def on_list(ctx: Ctx, cb: Callback) -> None:
             await ctx.show(texts.CHOOSE_ROUTINE, keyboards.routine_list(ctx.rt.catalog))
 
 
-@button("rp")
-async def on_preview(ctx: Ctx, cb: Callback) -> None:
-    routine = _routine(ctx, cb.arg(0))
+async def on_preview(ctx: Ctx, pressed: b.RoutinePreview) -> None:
+    routine = _routine(ctx, pressed.routine_id)
     async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:routine")
         if user is None or routine is None:
@@ -89,9 +88,8 @@ async def on_preview(ctx: Ctx, cb: Callback) -> None:
         await ctx.show(preview_text(routine), keyboards.routine_preview(routine.id))
 
 
-@button("rc")
-async def on_routine(ctx: Ctx, cb: Callback) -> None:
-    routine = _routine(ctx, cb.arg(0))
+async def on_routine(ctx: Ctx, pressed: b.RoutineChoice) -> None:
+    routine = _routine(ctx, pressed.routine_id)
     async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:routine")
         if user is None or routine is None:
@@ -100,22 +98,20 @@ async def on_routine(ctx: Ctx, cb: Callback) -> None:
         await _answered(ctx, s, user, "routine", routine.id)
 
 
-@button("sd")
-async def on_side(ctx: Ctx, cb: Callback) -> None:
+async def on_side(ctx: Ctx, pressed: b.SideChoice) -> None:
     async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:side")
-        if user is None or cb.arg(0) not in texts.SIDES:
+        if user is None:
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
-        await _answered(ctx, s, user, "side", cb.arg(0))
+        await _answered(ctx, s, user, "side", pressed.side.value)
 
 
-@button("dy")
-async def on_day(ctx: Ctx, cb: Callback) -> None:
-    day = cb.int_arg(0)
+async def on_day(ctx: Ctx, pressed: b.DayToggle) -> None:
+    day = pressed.day
     async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:days")
-        if user is None or day is None or day > 6:
+        if user is None or day > 6:
             return await ctx.answer(texts.STALE_BUTTON)
         draft = user_q.read_draft(user)
         chosen = set(draft.get("days", []))
@@ -126,8 +122,7 @@ async def on_day(ctx: Ctx, cb: Callback) -> None:
         await ctx.show(_days_text(ctx, draft), keyboards.days(draft["days"]))
 
 
-@button("dd")
-async def on_days_done(ctx: Ctx, cb: Callback) -> None:
+async def on_days_done(ctx: Ctx, pressed: b.DaysDone) -> None:
     async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:days")
         if user is None:
@@ -139,9 +134,9 @@ async def on_days_done(ctx: Ctx, cb: Callback) -> None:
         await _answered(ctx, s, user, "days", days)
 
 
-@button("tm")
-async def on_time_button(ctx: Ctx, cb: Callback) -> None:
-    value = parse_time_of_day(cb.arg(0)[:2] + ":" + cb.arg(0)[2:])
+async def on_time_button(ctx: Ctx, pressed: b.TimeChoice) -> None:
+    hhmm = pressed.hhmm
+    value = parse_time_of_day(f"{hhmm[:2]}:{hhmm[2:]}")
     async with ctx.tx() as s:
         user = await _user_in(ctx, s, "onb:time")
         if user is None or value is None:
@@ -150,7 +145,6 @@ async def on_time_button(ctx: Ctx, cb: Callback) -> None:
         await _answered(ctx, s, user, "time", f"{value:%H:%M}")
 
 
-@dialog("onb:time")
 async def on_time_text(ctx: Ctx, text: str, _args: list[str]) -> None:
     value = parse_time_of_day(text)
     async with ctx.tx() as s:
@@ -163,7 +157,6 @@ async def on_time_text(ctx: Ctx, text: str, _args: list[str]) -> None:
         await _answered(ctx, s, user, "time", _hhmm(value))
 
 
-@dialog("onb:zone")
 async def on_zone_text(ctx: Ctx, text: str, _args: list[str]) -> None:
     await _zone_found(ctx, resolve_zone(text), texts.BAD_ZONE)
 
@@ -193,19 +186,17 @@ async def _zone_found(ctx: Ctx, name: str | None, hint: str) -> None:
         await _answered(ctx, s, user, "tz", name)
 
 
-@button("chg")
-async def on_change(ctx: Ctx, cb: Callback) -> None:
+async def on_change(ctx: Ctx, pressed: b.ChangeSomething) -> None:
     await ctx.answer()
     await ctx.show(texts.SETTINGS_MENU, keyboards.settings_menu())
 
 
-@button("set")
-async def on_setting(ctx: Ctx, cb: Callback) -> None:
-    item = cb.arg(0)
+async def on_setting(ctx: Ctx, pressed: b.SettingChoice) -> None:
+    item = pressed.item.value
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
-        if user is None or plan is None or item not in texts.SETTINGS_ITEMS:
+        if user is None or plan is None:
             return await ctx.answer(texts.NO_PLAN if plan is None else texts.STALE_BUTTON)
         await ctx.answer()
         await _ask(ctx, user, item, {"mode": "settings", **_plan_draft(plan)})
@@ -243,7 +234,7 @@ async def _ask(ctx: Ctx, user: User, step: str, draft: dict[str, Any]) -> None:
         draft["days"] = _default_days(ctx, str(draft.get("routine", "")))
     user_q.set_dialog(user, dialog=f"onb:{step}", draft=draft)
     if step == "screen":
-        await ctx.show(texts.RED_FLAG_QUESTION, keyboards.red_flags("onb"))
+        await ctx.show(texts.RED_FLAG_QUESTION, keyboards.red_flags(b.Origin.ONBOARDING))
     elif step == "routine":
         await ctx.show(texts.CHOOSE_ROUTINE, keyboards.routine_list(ctx.rt.catalog))
     elif step == "side":
@@ -264,15 +255,15 @@ async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
         user_id=user.id,
         routine_id=draft["routine"],
         side=draft["side"],
-        days=plan_q.format_days(draft["days"]),
+        days=schedule.format_days(draft["days"]),
         time_local=draft["time"],
         tz=draft["tz"],
         at=now,
     )
     if user.red_flag_at is not None:
-        plan_q.set_status(plan, status="paused", reason="red_flag", at=now)
-    elif previous is None or previous.status == "stopped":
-        plan_q.set_status(plan, status="active", reason=None, at=now)
+        plan_q.set_status(plan, status=PlanStatus.PAUSED, reason=PlanReason.RED_FLAG, at=now)
+    elif previous is None or previous.status == PlanStatus.STOPPED:
+        plan_q.set_status(plan, status=PlanStatus.ACTIVE, reason=None, at=now)
     if previous is not None and previous.routine_id != plan.routine_id:
         await plan_q.change_level(s, plan=plan, level=1, reason="routine_changed", at=now)
     plan_q.schedule_next(plan, now=now)
@@ -283,7 +274,7 @@ async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
 def summary_text(ctx: Ctx, plan: Plan) -> str:
     routine = ctx.rt.catalog.get(plan.routine_id)
     session = build_session(routine, plan.level, PainSide(plan.side))
-    days = ", ".join(texts.WEEKDAYS[d] for d in plan_q.parse_days(plan.days))
+    days = ", ".join(texts.WEEKDAYS[d] for d in schedule.parse_days(plan.days))
     text = texts.SUMMARY.format(
         routine=escape(routine.title),
         minutes=session.minutes,
@@ -295,7 +286,7 @@ def summary_text(ctx: Ctx, plan: Plan) -> str:
         zone=escape(zone_label(plan.tz)),
         next=local_text(plan.next_due_at, plan.tz) if plan.next_due_at else texts.NO_NEXT,
     )
-    if plan.status == "paused" or plan.paused_until:
+    if plan.status == PlanStatus.PAUSED or plan.paused_until:
         until = local_text(plan.paused_until, plan.tz) if plan.paused_until else None
         text += texts.SUMMARY_PAUSED.format(until=texts.until_text(until))
     return text
@@ -331,7 +322,7 @@ def _plan_draft(plan: Plan) -> dict[str, Any]:
     return {
         "routine": plan.routine_id,
         "side": plan.side,
-        "days": plan_q.parse_days(plan.days),
+        "days": schedule.parse_days(plan.days),
         "time": plan.time_local,
         "tz": plan.tz,
     }

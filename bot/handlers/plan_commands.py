@@ -4,41 +4,34 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import Update
-from telegram.ext import ContextTypes
-
+from bot import buttons as b
 from bot import keyboards, texts
-from bot.callbacks import Callback
 from bot.handlers import onboarding
-from bot.routing import Ctx, button
+from bot.routing import Ctx
 from bot.timefmt import local_text
 from routines.numbers import parse_int
+from routines.schedule import PlanReason, PlanStatus
 from storage.queries import plans as plan_q
 from storage.queries import users as user_q
 
 MAX_PAUSE_DAYS = 90
 
 
-async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if ctx := Ctx.of(update, context):
-        await onboarding.settings_command(ctx)
+async def on_settings(ctx: Ctx) -> None:
+    await onboarding.settings_command(ctx)
 
 
-async def on_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    ctx = Ctx.of(update, context)
-    if ctx is None:
-        return
-    days = parse_int((context.args or [""])[0], low=1, high=MAX_PAUSE_DAYS)
+async def on_pause(ctx: Ctx) -> None:
+    days = parse_int((ctx.context.args or [""])[0], low=1, high=MAX_PAUSE_DAYS)
     if days is not None:
         await _pause(ctx, days)
     elif await _has_plan(ctx):
         await ctx.send(texts.PAUSE_HOW_LONG, keyboards.pause_choices())
 
 
-@button("pz")
-async def on_pause_choice(ctx: Ctx, cb: Callback) -> None:
-    days = cb.int_arg(0)
-    if days is None or days > MAX_PAUSE_DAYS:
+async def on_pause_choice(ctx: Ctx, pressed: b.PauseFor) -> None:
+    days = pressed.days
+    if days > MAX_PAUSE_DAYS:
         return await ctx.answer(texts.STALE_BUTTON)
     await ctx.answer()
     await _pause(ctx, days)
@@ -48,7 +41,7 @@ async def _pause(ctx: Ctx, days: int) -> None:
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
-        if plan is None or plan.status == "stopped":
+        if plan is None or plan.status == PlanStatus.STOPPED:
             await ctx.send(texts.NO_PLAN)
             return
         if plan_q.safety_paused(plan):
@@ -56,19 +49,20 @@ async def _pause(ctx: Ctx, days: int) -> None:
             return
         if days:
             plan_q.set_status(
-                plan, status="active", reason=None, at=now, until=now + timedelta(days=days)
+                plan,
+                status=PlanStatus.ACTIVE,
+                reason=None,
+                at=now,
+                until=now + timedelta(days=days),
             )
         else:
-            plan_q.set_status(plan, status="paused", reason="user", at=now)
+            plan_q.set_status(plan, status=PlanStatus.PAUSED, reason=PlanReason.USER, at=now)
         plan_q.schedule_next(plan, now=now)
         until = local_text(plan.paused_until, plan.tz) if days else None
     await ctx.show(texts.PAUSED.format(until=texts.until_text(until)))
 
 
-async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    ctx = Ctx.of(update, context)
-    if ctx is None:
-        return
+async def on_resume(ctx: Ctx) -> None:
     async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         user = await user_q.get_user(s, user_id=ctx.user_id)
@@ -88,18 +82,17 @@ async def resume_plan(ctx: Ctx) -> None:
         if plan is None:
             await ctx.send(texts.NO_PLAN)
             return
-        was_on = plan.status == "active" and not plan.paused_until
-        plan_q.set_status(plan, status="active", reason=None, at=now)
+        was_on = plan.status == PlanStatus.ACTIVE and not plan.paused_until
+        plan_q.set_status(plan, status=PlanStatus.ACTIVE, reason=None, at=now)
         plan_q.schedule_next(plan, now=now)
         template = texts.NOT_PAUSED if was_on else texts.RESUMED
         text = template.format(next=local_text(plan.next_due_at, plan.tz))
     await ctx.show(text)
 
 
-@button("clr")
-async def on_cleared(ctx: Ctx, cb: Callback) -> None:
+async def on_cleared(ctx: Ctx, pressed: b.Cleared) -> None:
     await ctx.answer()
-    if cb.arg(0) != "y":
+    if not pressed.yes:
         await ctx.show(texts.STAY_PAUSED)
         return
     async with ctx.tx() as s:
@@ -109,28 +102,23 @@ async def on_cleared(ctx: Ctx, cb: Callback) -> None:
     await resume_plan(ctx)
 
 
-async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    ctx = Ctx.of(update, context)
-    if ctx is None:
-        return
+async def on_stop(ctx: Ctx) -> None:
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         if plan is not None:
-            plan_q.set_status(plan, status="stopped", reason="user", at=now)
+            plan_q.set_status(plan, status=PlanStatus.STOPPED, reason=PlanReason.USER, at=now)
             plan_q.schedule_next(plan, now=now)
     await ctx.send(texts.STOPPED if plan is not None else texts.NO_PLAN)
 
 
-async def on_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if ctx := Ctx.of(update, context):
-        await ctx.send(texts.DELETE_CONFIRM, keyboards.delete_confirm())
+async def on_delete(ctx: Ctx) -> None:
+    await ctx.send(texts.DELETE_CONFIRM, keyboards.delete_confirm())
 
 
-@button("del")
-async def on_delete_choice(ctx: Ctx, cb: Callback) -> None:
+async def on_delete_choice(ctx: Ctx, pressed: b.DeleteConfirm) -> None:
     await ctx.answer()
-    if cb.arg(0) != "y":
+    if not pressed.yes:
         await ctx.show(texts.DELETE_CANCELLED)
         return
     async with ctx.tx() as s:
@@ -142,7 +130,7 @@ async def on_delete_choice(ctx: Ctx, cb: Callback) -> None:
 async def _has_plan(ctx: Ctx) -> bool:
     async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
-    if plan is None or plan.status == "stopped":
+    if plan is None or plan.status == PlanStatus.STOPPED:
         await ctx.send(texts.NO_PLAN)
         return False
     return True

@@ -14,15 +14,14 @@ from html import escape
 from statistics import fmean
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import chart_data, export, texts
 from bot.handlers.general import on_unknown_command
 from bot.routing import Ctx
 from bot.timefmt import local, local_text
-from routines import adherence
+from routines import adherence, schedule
 from routines.cadence import zone
+from routines.schedule import PlanStatus
 from storage.models import ExerciseSession, Plan
 from storage.queries import plans as plan_q
 from storage.queries import reports
@@ -34,10 +33,7 @@ HISTORY_LENGTH = 10
 STATS_WEEK, STATS_MONTH = 7, 30
 
 
-async def on_progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    ctx = Ctx.of(update, context)
-    if ctx is None:
-        return
+async def on_progress(ctx: Ctx) -> None:
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
@@ -74,7 +70,7 @@ async def _gather(s: AsyncSession, plan: Plan, now: datetime) -> Progress:
     month = await session_q.count_since(
         s, user_id=plan.user_id, since=_midnight(today.replace(day=1), tz)
     )
-    days = plan_q.parse_days(plan.days)
+    days = schedule.parse_days(plan.days)
     chart = chart_data.ProgressChart(
         tz=tz,
         start=start,
@@ -116,7 +112,7 @@ def _pauses(
         chart_data.Span(at, next((t for t in starts if t > at), _resumed(plan, at, end)))
         for at in paused_at
     ]
-    if plan.status != "active":  # paused, stopped, or blocked: no reminders either way
+    if plan.status != PlanStatus.ACTIVE:  # paused, stopped, or blocked: no reminders either way
         spans.append(chart_data.Span(plan.updated_at, end))
     elif plan.paused_until is not None and plan.paused_until > plan.updated_at:
         spans.append(chart_data.Span(plan.updated_at, plan.paused_until))
@@ -124,7 +120,7 @@ def _pauses(
 
 
 def _resumed(plan: Plan, paused: datetime, end: datetime) -> datetime:
-    still_off = plan.status != "active"
+    still_off = plan.status != PlanStatus.ACTIVE
     return end if still_off or plan.updated_at <= paused else plan.updated_at
 
 
@@ -163,10 +159,7 @@ def _routine(ctx: Ctx, routine_id: str) -> tuple[int | str, str]:
     return (routine.top_level, routine.title) if routine else ("?", routine_id)
 
 
-async def on_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    ctx = Ctx.of(update, context)
-    if ctx is None:
-        return
+async def on_history(ctx: Ctx) -> None:
     async with ctx.tx() as s:
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
         rows = await reports.last_sessions(s, user_id=ctx.user_id, limit=HISTORY_LENGTH)
@@ -203,10 +196,7 @@ def _history_entry(ctx: Ctx, row: ExerciseSession, tz: str) -> str:
     return "\n".join(lines)
 
 
-async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    ctx = Ctx.of(update, context)
-    if ctx is None:
-        return
+async def on_export(ctx: Ctx) -> None:
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if user is None:
@@ -226,13 +216,10 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    ctx = Ctx.of(update, context)
-    if ctx is None:
-        return
+async def on_stats(ctx: Ctx) -> None:
     if ctx.user_id not in ctx.rt.settings.admin_ids:
         # Exactly what any unknown command gets, so /stats does not reveal that it exists.
-        await on_unknown_command(update, context)
+        await on_unknown_command(ctx)
         return
     now = ctx.rt.clock.now()
     week, month = now - timedelta(days=STATS_WEEK), now - timedelta(days=STATS_MONTH)
@@ -254,11 +241,3 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             red_flags=await reports.count_red_flags(s, since=month),
         )
     await ctx.send(text)
-
-
-COMMANDS = {
-    "progress": on_progress,
-    "history": on_history,
-    "export": on_export,
-    "stats": on_stats,
-}

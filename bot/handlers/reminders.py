@@ -4,28 +4,33 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import buttons as b
 from bot import keyboards, texts
-from bot.callbacks import Callback
-from bot.routing import Ctx, button
+from bot.routing import Ctx
 from bot.timefmt import clock_text, local_text
+from routines.schedule import PlanStatus
 from storage.queries import deliveries as delivery_q
 from storage.queries import plans as plan_q
 
 SNOOZE = timedelta(minutes=30)
 
 
-@button("sn", "sk")
-async def on_reminder_choice(ctx: Ctx, cb: Callback) -> None:
-    delivery_id = cb.int_arg(0)
+async def on_snooze(ctx: Ctx, pressed: b.Snooze) -> None:
+    await _reminder_choice(ctx, pressed.delivery_id, snooze=True)
+
+
+async def on_skip_today(ctx: Ctx, pressed: b.SkipToday) -> None:
+    await _reminder_choice(ctx, pressed.delivery_id, snooze=False)
+
+
+async def _reminder_choice(ctx: Ctx, delivery_id: int, *, snooze: bool) -> None:
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
-        delivery = None
-        if delivery_id is not None:
-            delivery = await delivery_q.get_owned(s, delivery_id=delivery_id, user_id=ctx.user_id)
+        delivery = await delivery_q.get_owned(s, delivery_id=delivery_id, user_id=ctx.user_id)
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
-        if delivery is None or plan is None or plan.status != "active":
+        if delivery is None or plan is None or plan.status != PlanStatus.ACTIVE:
             return await ctx.answer(texts.STALE_BUTTON)
-        if cb.action == "sn":
+        if snooze:
             plan.snooze_due_at = now + SNOOZE
             text = texts.SNOOZED.format(at=clock_text(plan.snooze_due_at, plan.tz))
         else:
@@ -36,7 +41,6 @@ async def on_reminder_choice(ctx: Ctx, cb: Callback) -> None:
     await ctx.show(text)
 
 
-@button("rq")
-async def on_redflag_check(ctx: Ctx, cb: Callback) -> None:
+async def on_redflag_check(ctx: Ctx, pressed: b.RedFlagCheck) -> None:
     await ctx.answer()
-    await ctx.send(texts.RED_FLAG_QUESTION, keyboards.red_flags("chk"))
+    await ctx.send(texts.RED_FLAG_QUESTION, keyboards.red_flags(b.Origin.CHECK))

@@ -6,51 +6,45 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from telegram import Update
-from telegram.ext import ContextTypes
-
+from bot import buttons as b
 from bot import keyboards, texts
-from bot.callbacks import Callback
 from bot.handlers import onboarding
-from bot.routing import Ctx, button
+from bot.routing import Ctx
 from bot.session_engine import Turn
 from routines import session as machine
 from routines.safety import Answer, Phase, Reason, decide
+from routines.schedule import PlanReason, PlanStatus
 from storage.models import CheckIn, Plan, User
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
 from storage.queries import users as user_q
 
-ORIGINS = {"onb": "screen", "chk": "redflags"}
+ORIGINS = {b.Origin.ONBOARDING: "screen", b.Origin.CHECK: "redflags"}
 
 
-async def on_redflags(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if ctx := Ctx.of(update, context):
-        await ctx.send(texts.RED_FLAG_QUESTION, keyboards.red_flags("chk"))
+async def on_redflags(ctx: Ctx) -> None:
+    await ctx.send(texts.RED_FLAG_QUESTION, keyboards.red_flags(b.Origin.CHECK))
 
 
-@button("rf")
-async def on_answer(ctx: Ctx, cb: Callback) -> None:
-    origin, answer = cb.arg(0), cb.arg(1)
-    if origin not in ORIGINS or answer not in {"y", "n"}:
-        return await ctx.answer(texts.STALE_BUTTON)
+async def on_answer(ctx: Ctx, pressed: b.RedFlags) -> None:
+    origin, red_flag = pressed.origin, pressed.yes
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         if user is None:
-            return await _unknown(ctx, red_flag=answer == "y")
-        if origin == "onb" and user.dialog != "onb:screen":
+            return await _unknown(ctx, red_flag=red_flag)
+        if origin is b.Origin.ONBOARDING and user.dialog != "onb:screen":
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
         plan = await plan_q.get_plan(s, user_id=user.id)
-        _record(s, user, plan, origin=origin, red_flag=answer == "y", now=now)
+        _record(s, user, plan, origin=origin, red_flag=red_flag, now=now)
         user.screened_at = now
-        if answer == "y":
+        if red_flag:
             await _urgent(ctx, s, user, plan, now)
             return
         if plan is not None:
             plan.redflag_checked_at = now
-        if origin == "onb":
+        if origin is b.Origin.ONBOARDING:
             await onboarding.after_screen(ctx, user)
         elif user.red_flag_at is not None:
             # An earlier "yes" still stands until a professional has cleared the person.
@@ -60,7 +54,7 @@ async def on_answer(ctx: Ctx, cb: Callback) -> None:
 
 
 def _record(
-    s: Any, user: User, plan: Plan | None, *, origin: str, red_flag: bool, now: datetime
+    s: Any, user: User, plan: Plan | None, *, origin: b.Origin, red_flag: bool, now: datetime
 ) -> None:
     """Store the answer with the safety rules' decision, like every other check-in."""
     level = plan.level if plan else None
@@ -94,7 +88,7 @@ async def _urgent(ctx: Ctx, s: Any, user: User, plan: Plan | None, now: datetime
     user.red_flag_at = now
     user_q.set_dialog(user, dialog=None, draft={})
     if plan is not None:
-        plan_q.set_status(plan, status="paused", reason="red_flag", at=now)
+        plan_q.set_status(plan, status=PlanStatus.PAUSED, reason=PlanReason.RED_FLAG, at=now)
         plan_q.schedule_next(plan, now=now)
         plan.offer_up_pending = False
     for row in await session_q.open_sessions(s, user_id=user.id):

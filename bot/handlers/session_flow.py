@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
 
+from bot import buttons as b
 from bot import keyboards, texts
-from bot.callbacks import Callback
-from bot.routing import Ctx, button, dialog
-from bot.runtime import KEY, Runtime
+from bot.context import App
+from bot.routing import Ctx
+from bot.runtime import Runtime
 from bot.session_engine import Turn, alive_since, steps_of
 from bot.timefmt import local
 from routines import session as machine
+from routines.schedule import PlanStatus
 from storage.models import ExerciseSession
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
@@ -29,13 +29,11 @@ REFUSALS = {
 }
 
 
-async def on_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if ctx := Ctx.of(update, context):
-        await start_session(ctx)
+async def on_now(ctx: Ctx) -> None:
+    await start_session(ctx)
 
 
-@button("now")
-async def on_now_button(ctx: Ctx, cb: Callback) -> None:
+async def on_now_button(ctx: Ctx, pressed: b.StartNow) -> None:
     await ctx.answer()
     await start_session(ctx)
 
@@ -45,7 +43,7 @@ async def start_session(ctx: Ctx) -> None:
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
-        if user is None or plan is None or plan.status == "stopped":
+        if user is None or plan is None or plan.status == PlanStatus.STOPPED:
             await ctx.send(texts.NO_PLAN)
             return
         if user.red_flag_at is not None or plan_q.safety_paused(plan):
@@ -81,24 +79,18 @@ async def start_session(ctx: Ctx) -> None:
         await ctx.after_commit(lambda: turn.deliver_all(ctx.context.bot, ctx.chat_id))
 
 
-CONTROLS: dict[
-    str, type[machine.Pause | machine.Resume | machine.Skip | machine.Stop | machine.Hurt]
-]
-CONTROLS = {
-    "p": machine.Pause,
-    "r": machine.Resume,
-    "k": machine.Skip,
-    "s": machine.Stop,
-    "h": machine.Hurt,
+Control = machine.Pause | machine.Resume | machine.Skip | machine.Stop | machine.Hurt
+CONTROLS: dict[b.Command, type[Control]] = {
+    b.Command.PAUSE: machine.Pause,
+    b.Command.RESUME: machine.Resume,
+    b.Command.SKIP: machine.Skip,
+    b.Command.STOP: machine.Stop,
+    b.Command.HURT: machine.Hurt,
 }
 
 
-@button("sc")
-async def on_control(ctx: Ctx, cb: Callback) -> None:
-    session_id, index, command = cb.int_arg(0), cb.int_arg(1), CONTROLS.get(cb.arg(2))
-    if session_id is None or index is None or command is None:
-        return await ctx.answer(texts.STALE_BUTTON)
-    await play(ctx, session_id, command(index))
+async def on_control(ctx: Ctx, pressed: b.Control) -> None:
+    await play(ctx, pressed.session_id, CONTROLS[pressed.command](pressed.index))
 
 
 async def play(ctx: Ctx, session_id: int, event: machine.Event, *, refused: str = "") -> None:
@@ -125,24 +117,15 @@ async def refuse(ctx: Ctx, text: str) -> None:
         await ctx.answer(text)
 
 
-@button("rs")
-async def on_resume_offer(ctx: Ctx, cb: Callback) -> None:
-    session_id = cb.int_arg(0)
-    if session_id is None:
-        return await ctx.answer(texts.NO_SESSION_TO_RESUME)
-    event = machine.Reopen(resume=cb.arg(1) == "y")
-    await play(ctx, session_id, event, refused=texts.NO_SESSION_TO_RESUME)
+async def on_resume_offer(ctx: Ctx, pressed: b.ResumeOffer) -> None:
+    event = machine.Reopen(resume=pressed.resume)
+    await play(ctx, pressed.session_id, event, refused=texts.NO_SESSION_TO_RESUME)
 
 
-@dialog("ci:quick")
-async def on_text_in_session(ctx: Ctx, text: str, args: list[str]) -> None:
-    await ctx.send(texts.BAD_CHOICE)
-
-
-async def recover(app: Application) -> None:  # type: ignore[type-arg]
+async def recover(app: App) -> None:
     """At start-up, holds whose instance is gone (this one, restarted) are paused, and each
     person is offered to resume. Those a live instance runs are left to it."""
-    rt: Runtime = app.bot_data[KEY]
+    rt: Runtime = app.bot_data.rt
     now = rt.clock.now()
     turns: list[tuple[int, Turn]] = []
     async with rt.db.session() as s:

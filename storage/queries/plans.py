@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from routines.cadence import next_occurrence
+from routines import schedule
+from routines.schedule import PlanReason, PlanStatus
 from storage.models import LevelChange, Plan
 
 
@@ -47,19 +48,20 @@ async def save_plan(
     return plan
 
 
-# Pauses that only a professional's all-clear may lift, never a timer or a new /start.
-SAFETY_REASONS = frozenset({"red_flag", "severe_pain"})
-
-
 def safety_paused(plan: Plan) -> bool:
-    return plan.status == "paused" and plan.status_reason in SAFETY_REASONS
+    return schedule.safety_paused(plan.status, plan.status_reason)
 
 
 def set_status(
-    plan: Plan, *, status: str, reason: str | None, at: datetime, until: datetime | None = None
+    plan: Plan,
+    *,
+    status: PlanStatus,
+    reason: PlanReason | None,
+    at: datetime,
+    until: datetime | None = None,
 ) -> None:
-    plan.status = status
-    plan.status_reason = reason
+    plan.status = status.value
+    plan.status_reason = reason.value if reason else None
     plan.paused_until = until
     plan.lease_until = None
     plan.updated_at = at
@@ -85,30 +87,25 @@ async def change_level(
     return change
 
 
-def parse_days(days: str) -> list[int]:
-    return sorted({int(d) for d in days.split(",") if d.strip().isdigit() and int(d) < 7})
-
-
-def format_days(days: list[int]) -> str:
-    return ",".join(str(d) for d in sorted(set(days)))
-
-
 def schedule_next(plan: Plan, *, now: datetime) -> None:
-    """Recompute the only schedule there is: `next_due_at`, from days, time and zone."""
-    if plan.status != "active":
-        plan.next_due_at = None
-        return
-    after = max(now, plan.paused_until) if plan.paused_until else now
-    hour, minute = (int(part) for part in plan.time_local.split(":"))
-    plan.next_due_at = next_occurrence(
-        days=parse_days(plan.days), at=time(hour, minute), tz=plan.tz, after=after
+    """Store when the plan's next reminder is due, by the rules of routines/schedule.py."""
+    plan.next_due_at = schedule.next_due(
+        status=plan.status,
+        days=plan.days,
+        time_local=plan.time_local,
+        tz=plan.tz,
+        paused_until=plan.paused_until,
+        now=now,
     )
-    plan.lease_until = None
+    if plan.next_due_at is not None:
+        plan.lease_until = None
 
 
 async def blocked_user_ids(session: AsyncSession) -> set[int]:
     """People whose plan stopped because they blocked the bot."""
-    result = await session.execute(select(col(Plan.user_id)).where(col(Plan.status) == "blocked"))
+    result = await session.execute(
+        select(col(Plan.user_id)).where(col(Plan.status) == PlanStatus.BLOCKED.value)
+    )
     return set(result.scalars())
 
 
@@ -116,8 +113,8 @@ async def unblock(session: AsyncSession, *, user_id: int, now: datetime) -> Plan
     """The person is back: their plan runs again from the next planned day. None when it
     was not blocked (any more: another instance may have seen them first)."""
     plan = await get_plan(session, user_id=user_id)
-    if plan is None or plan.status != "blocked":
+    if plan is None or plan.status != PlanStatus.BLOCKED:
         return None
-    set_status(plan, status="active", reason=None, at=now)
+    set_status(plan, status=PlanStatus.ACTIVE, reason=None, at=now)
     schedule_next(plan, now=now)
     return plan

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from routines.cadence import local_date
+from routines.schedule import parse_days
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep, User
-from storage.queries.plans import parse_days
 
 FINISHED = ("done", "stopped")
 # Check-in decisions that paused the plan; a pause by /pause leaves no row behind.
