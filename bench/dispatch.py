@@ -39,7 +39,7 @@ from bot.app import build_application
 from bot.dispatcher import CONCURRENCY, dispatch_tick
 from bot.runtime import KEY, Runtime
 from bot.settings import load_settings
-from bot.standin import FloodLimit, StandIn
+from devtools.standin import FloodLimit, StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery

@@ -46,8 +46,8 @@ from telegram.ext import Application
 from bot import session_engine, texts
 from bot.app import build_application
 from bot.settings import Settings, load_settings
-from bot.standin import BotMessage, ScriptedUser, StandIn
-from bot.standin.polling import polling
+from devtools.standin import BotMessage, ScriptedUser, StandIn
+from devtools.standin.polling import polling
 from routines.model import default_catalog
 from routines.plan import build_session
 from storage.engine import Database

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.standin import Spec, StandIn
+from devtools.standin import Spec, StandIn
 
 TOKEN = "123456:TEST-TOKEN"
 

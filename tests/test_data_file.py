@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.runtime import runtime
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
 from tests.harness import free_port, running_bot

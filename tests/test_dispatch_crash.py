@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.settings import Settings
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, Plan

@@ -25,9 +25,9 @@ from bot.app import build_application
 from bot.callbacks import pack
 from bot.dispatcher import dispatch_once, dispatch_tick
 from bot.runtime import KEY, Runtime
-from bot.standin import StandIn
 from bot.texts import STALE_BUTTON
 from bot.timefmt import local_text
+from devtools.standin import StandIn
 from routines.model import default_catalog
 from routines.plan import build_session
 from storage.engine import Database

@@ -14,7 +14,7 @@ from bot import texts
 from bot.clock import Clock
 from bot.dispatcher import dispatch_once
 from bot.runtime import KEY
-from bot.standin import BotMessage, ScriptedUser, StandIn
+from devtools.standin import BotMessage, ScriptedUser, StandIn
 from storage.engine import Database
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep, User
 from tests.flows import has_button, onboard, run_session

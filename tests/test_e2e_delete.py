@@ -14,8 +14,8 @@ from bot.callbacks import pack
 from bot.clock import Clock
 from bot.dispatcher import dispatch_once
 from bot.runtime import KEY
-from bot.standin import ScriptedUser, StandIn
 from bot.texts import DATA_GONE, DELETE_YES
+from devtools.standin import ScriptedUser, StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, User

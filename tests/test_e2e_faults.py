@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot import texts
 from bot.callbacks import pack
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage import sqlite_inline
 from storage.engine import Database
 from storage.models import User

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from tests.harness import running_bot
 

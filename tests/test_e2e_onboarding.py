@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.models import CheckIn, Plan, User
 from tests.flows import onboard, to_side_question

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from bot import charts, export, texts
-from bot.standin import BotMessage, ScriptedUser, StandIn
+from devtools.standin import BotMessage, ScriptedUser, StandIn
 from routines.model import default_catalog
 from storage.engine import Database
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from bot.clock import Clock
 from bot.runtime import KEY
 from bot.session_engine import adopt_orphans, cancel_tick
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.models import ExerciseSession, Plan
 from tests.flows import onboard

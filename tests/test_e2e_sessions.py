@@ -9,7 +9,7 @@ import io
 import pytest
 from sqlalchemy import select, update
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from routines.model import default_catalog
 from routines.plan import build_session
 from storage.engine import Database

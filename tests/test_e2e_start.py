@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from tests.harness import running_bot
 

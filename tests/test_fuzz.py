@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from bot.runtime import KEY
-from bot.standin import ScriptedUser, StandIn
+from devtools.standin import ScriptedUser, StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
 from tests.flows import has_button, onboard

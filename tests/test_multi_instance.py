@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, text
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, ExerciseSession, Plan, User

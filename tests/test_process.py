@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import WEBHOOK_SECRET_MISSING
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from tests.standin_fixtures import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from sqlmodel import col
 from bot import webhook
 from bot.runtime import runtime
 from bot.settings import load_settings
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.models import ProcessedUpdate
 from tests.harness import free_port, running_bot, webhook_bot
