@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
 
+from devtools.support import PG_URL, in_schema, postgres_schema
 from storage.engine import Database
 from storage.migrate import upgrade
 from tests.standin_fixtures import TOKEN, load_spec, spec, standin  # noqa: F401
 
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, str | None] = {}
 
 
@@ -43,19 +41,13 @@ async def database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Da
     reason = await postgres_unreachable()
     if reason:
         pytest.skip(reason)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = Database(PG_URL)
-    async with admin.engine.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    db = Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    await upgrade(db.engine)
-    try:
-        yield db
-    finally:
-        await db.dispose()
-        async with admin.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
+    async with postgres_schema("t") as schema:
+        db = in_schema(schema)
+        try:
+            await upgrade(db.engine)
+            yield db
+        finally:
+            await db.dispose()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Seeding many due plans fast, and a dispatcher process that a test can kill.
+"""A dispatcher process that a test can kill.
 
 Run as `python -m tests.dispatch_child DB_URL BASE_URL [--advance SECONDS]`: it builds the
 real Application (no polling), drains every due reminder through the dispatcher, prints
@@ -8,52 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import datetime, timedelta
-
-from sqlalchemy import insert
+from datetime import timedelta
 
 from bot.app import build_application
 from bot.dispatcher import dispatch_tick
 from bot.runtime import KEY, Runtime
 from bot.settings import load_settings
-from routines.cadence import zone
-from storage.engine import Database
-from storage.models import Plan, User
-
-CHUNK = 5_000
-ROUTINE = "gentle_sciatica_set"
-
-
-async def seed_due_plans(
-    db: Database, *, count: int, due_at: datetime, first_id: int = 100_000, tz: str = "UTC"
-) -> list[int]:
-    """`count` people, each with an every-day plan due at `due_at`; returns their chat ids.
-
-    Bulk inserts, so 100,000 take seconds rather than the hours onboarding would."""
-    ids = list(range(first_id, first_id + count))
-    at = due_at.astimezone(zone(tz)).strftime("%H:%M")
-    for start in range(0, count, CHUNK):
-        chunk = ids[start : start + CHUNK]
-        users = [{"id": i, "chat_id": i, "created_at": due_at} for i in chunk]
-        plans = [_plan(i, at, tz, due_at) for i in chunk]
-        async with db.session() as s:
-            await s.execute(insert(User), users)
-            await s.execute(insert(Plan), plans)
-    return ids
-
-
-def _plan(user_id: int, at: str, tz: str, due_at: datetime) -> dict[str, object]:
-    return {
-        "user_id": user_id,
-        "routine_id": ROUTINE,
-        "side": "left",
-        "days": "0,1,2,3,4,5,6",
-        "time_local": at,
-        "tz": tz,
-        "next_due_at": due_at,
-        "created_at": due_at,
-        "updated_at": due_at,
-    }
 
 
 async def drain(db_url: str, base_url: str, advance: float) -> None:

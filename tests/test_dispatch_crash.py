@@ -14,10 +14,10 @@ from sqlmodel import col
 
 from bot.settings import Settings
 from devtools.standin import StandIn
+from devtools.support import seed_due_plans
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, Plan
-from tests.dispatch_child import seed_due_plans
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = 3000

@@ -17,10 +17,11 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from devtools.standin import StandIn
+from devtools.support import PG_URL
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, ExerciseSession, Plan, User
-from tests.conftest import PG_URL, postgres_unreachable
+from tests.conftest import postgres_unreachable
 from tests.flows import onboard
 from tests.harness import free_port
 from tests.standin_fixtures import TOKEN
