@@ -17,8 +17,8 @@ from bot.runtime import KEY
 from devtools.standin import BotMessage, ScriptedUser, StandIn
 from storage.engine import Database
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep, User
-from tests.flows import has_button, onboard, run_session
-from tests.harness import running_bot
+from tests.support.flows import has_button, onboard, run_session
+from tests.support.harness import running_bot
 
 ROUTINE = "seated_hamstring_progression"  # levels of 4, 12 and 16 steps; nerve steps from 2
 STEPS_AT_LEVEL = {1: 4, 2: 12, 3: 16}

@@ -19,8 +19,8 @@ from devtools.standin import ScriptedUser, StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, User
-from tests.flows import onboard, run_session
-from tests.harness import running_bot
+from tests.support.flows import onboard, run_session
+from tests.support.harness import running_bot
 
 # Tables that hold no row about a person; any other table must say whose rows it holds.
 NOT_PERSONAL = {"processed_update", "instance"}

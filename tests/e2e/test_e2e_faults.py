@@ -19,8 +19,8 @@ from devtools.standin import StandIn
 from storage import sqlite_inline
 from storage.engine import Database
 from storage.models import User
-from tests.flows import onboard, shown, to_side_question
-from tests.harness import running_bot
+from tests.support.flows import onboard, shown, to_side_question
+from tests.support.harness import running_bot
 
 
 async def test_a_failed_toast_does_not_drop_the_reply(

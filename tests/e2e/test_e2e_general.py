@@ -6,7 +6,7 @@ import asyncio
 
 from devtools.standin import StandIn
 from storage.engine import Database
-from tests.harness import running_bot
+from tests.support.harness import running_bot
 
 
 async def test_edits_stickers_photos_and_unknown_commands_get_a_pointer(

@@ -15,9 +15,9 @@ from devtools.standin import BotMessage, ScriptedUser, StandIn
 from routines.model import default_catalog
 from storage.engine import Database
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep
-from tests.flows import onboard, run_session
-from tests.harness import running_bot
-from tests.test_charts import png_size
+from tests.support.flows import onboard, run_session
+from tests.support.harness import running_bot
+from tests.unit.test_charts import png_size
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TOP = default_catalog().get("seated_hamstring_progression").top_level

@@ -14,8 +14,8 @@ from routines.model import default_catalog
 from routines.plan import build_session
 from storage.engine import Database
 from storage.models import ExerciseSession, Plan, SessionStep
-from tests.flows import onboard, run_session
-from tests.harness import running_bot
+from tests.support.flows import onboard, run_session
+from tests.support.harness import running_bot
 
 
 async def _set_level(db: Database, user_id: int, level: int) -> None:

@@ -21,12 +21,12 @@ from devtools.support import PG_URL
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, ExerciseSession, Plan, User
-from tests.conftest import postgres_unreachable
-from tests.flows import onboard
-from tests.harness import free_port
-from tests.standin_fixtures import TOKEN
+from tests.support.databases import postgres_unreachable
+from tests.support.flows import onboard
+from tests.support.harness import free_port
+from tests.support.standin import TOKEN
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "multi-secret"
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from bot.settings import WEBHOOK_SECRET_MISSING
 from devtools.standin import StandIn
-from tests.standin_fixtures import TOKEN
+from tests.support.standin import TOKEN
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(**extra: str) -> dict[str, str]:

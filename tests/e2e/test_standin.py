@@ -28,7 +28,7 @@ from telegram.ext import (
 from devtools.standin import FloodLimit, HtmlError, StandIn, parse_html, utf16_len
 from devtools.standin.users import TINY_PNG
 from devtools.standin.webhook import SECRET_HEADER
-from tests.standin_fixtures import TOKEN
+from tests.support.standin import TOKEN
 
 KEYBOARD = InlineKeyboardMarkup(
     [

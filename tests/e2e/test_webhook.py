@@ -17,8 +17,8 @@ from bot.settings import load_settings
 from devtools.standin import StandIn
 from storage.engine import Database
 from storage.models import ProcessedUpdate
-from tests.harness import free_port, running_bot, webhook_bot
-from tests.standin_fixtures import TOKEN
+from tests.support.harness import free_port, running_bot, webhook_bot
+from tests.support.standin import TOKEN
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
 PRIVATE_PATHS = ("/healthz", "/metrics")

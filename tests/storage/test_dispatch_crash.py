@@ -19,15 +19,15 @@ from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, Plan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PLANS = 3000
 KILL_AFTER = 1234  # mid-batch
-BATCH = 100  # tests/dispatch_child.py claims this many at a time
+BATCH = 100  # tests/support/dispatch_child.py claims this many at a time
 
 
 async def start_child(db_url: str, base_url: str, *extra: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.dispatch_child", db_url, base_url, *extra,
+        sys.executable, "-m", "tests.support.dispatch_child", db_url, base_url, *extra,
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 

@@ -33,9 +33,9 @@ from routines.plan import build_session
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, ExerciseSession, Plan
-from tests.conftest import postgres_unreachable
-from tests.flows import onboard
-from tests.harness import bot_settings, running_bot
+from tests.support.databases import postgres_unreachable
+from tests.support.flows import onboard
+from tests.support.harness import bot_settings, running_bot
 
 REMINDER = "Time for your stretches"
 BUTTONS = ["▶ Start now", "⏰ Snooze 30 min", "Skip today"]

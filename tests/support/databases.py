@@ -1,4 +1,4 @@
-"""Shared fixtures: databases (SQLite and PostgreSQL), the Bot API stand-in, a running bot."""
+"""Database fixtures: a migrated SQLite file, or a PostgreSQL schema of its own."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy import text
 from devtools.support import PG_URL, in_schema, postgres_schema
 from storage.engine import Database
 from storage.migrate import upgrade
-from tests.standin_fixtures import TOKEN, load_spec, spec, standin  # noqa: F401
 
 _pg_state: dict[str, str | None] = {}
 

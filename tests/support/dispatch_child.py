@@ -1,8 +1,8 @@
 """A dispatcher process that a test can kill.
 
-Run as `python -m tests.dispatch_child DB_URL BASE_URL [--advance SECONDS]`: it builds the
-real Application (no polling), drains every due reminder through the dispatcher, prints
-"drained" and exits. `--advance` moves its clock, e.g. past the lease of a killed run."""
+Run as `python -m tests.support.dispatch_child DB_URL BASE_URL [--advance SECONDS]`: it
+builds the real Application (no polling), drains every due reminder through the dispatcher,
+prints "drained" and exits. `--advance` moves its clock, e.g. past the lease of a killed run."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from bot.settings import Settings, load_settings
 from devtools.standin import StandIn
 from devtools.standin.polling import polling
 from storage.engine import Database
-from tests.standin_fixtures import TOKEN
+from tests.support.standin import TOKEN
 
 FAST = {
     "timer_scale": 0.002,

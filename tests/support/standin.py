@@ -1,4 +1,4 @@
-"""Fixtures for tests that talk to the Bot API stand-in; tests/conftest.py imports them."""
+"""Fixtures for tests that talk to the Bot API stand-in; tests/conftest.py registers them."""
 
 from __future__ import annotations
 

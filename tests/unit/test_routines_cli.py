@@ -9,7 +9,7 @@ import pytest
 from routines.__main__ import main
 from routines.model import default_catalog
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
