@@ -36,6 +36,7 @@ from storage.models import Delivery, ExerciseSession, Plan
 from tests.support.databases import postgres_unreachable
 from tests.support.flows import onboard
 from tests.support.harness import bot_settings, running_bot
+from tests.support.standin import sends
 
 REMINDER = "Time for your stretches"
 BUTTONS = ["▶ Start now", "⏰ Snooze 30 min", "Skip today"]
@@ -59,11 +60,6 @@ async def dispatcher(
 async def seed(app: Application, count: int, *, ago: timedelta = timedelta(minutes=1)) -> list[int]:  # type: ignore[type-arg]
     rt = runtime(app)
     return await seed_due_plans(rt.db, count=count, due_at=rt.clock.now() - ago)
-
-
-def sends(standin: StandIn) -> Counter[int]:
-    """Successful sendMessage calls per chat."""
-    return Counter(c.params["chat_id"] for c in standin.calls if c.method == "sendMessage")
 
 
 async def deliveries(db: Database) -> list[Delivery]:

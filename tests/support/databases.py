@@ -1,15 +1,19 @@
-"""Database fixtures: a migrated SQLite file, or a PostgreSQL schema of its own."""
+"""Database fixtures (a migrated SQLite file, or a PostgreSQL schema of its own), and reading
+and changing a person's rows straight in the tables."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
+from sqlmodel import col
 
 from devtools.support import PG_URL, in_schema, postgres_schema
 from storage.engine import Database
 from storage.migrate import upgrade
+from storage.models import ExerciseSession, Plan, SessionStep
 
 _pg_state: dict[str, str | None] = {}
 
@@ -55,3 +59,20 @@ async def sqlite_db(tmp_path) -> AsyncIterator[Database]:
     await upgrade(db.engine)
     yield db
     await db.dispose()
+
+
+async def rows(db: Database, model: Any, user_id: int) -> list[Any]:
+    """A person's rows of `model`, oldest first; session steps are theirs by their session."""
+    query = select(model)
+    if model is SessionStep:
+        query = query.join(ExerciseSession).where(col(ExerciseSession.user_id) == user_id)
+    else:
+        query = query.where(model.user_id == user_id)
+    async with db.session() as s:
+        return list((await s.execute(query.order_by(model.id))).scalars())
+
+
+async def set_plan(db: Database, user_id: int, **values: Any) -> None:
+    """Changes a person's plan in the table, e.g. to a level that takes weeks to earn."""
+    async with db.session() as s:
+        await s.execute(update(Plan).where(col(Plan.user_id) == user_id).values(**values))

@@ -14,11 +14,12 @@ from bot.app import build_application
 from bot.dispatcher import dispatch_tick
 from bot.runtime import KEY, Runtime
 from bot.settings import load_settings
+from tests.support.standin import TOKEN
 
 
 async def drain(db_url: str, base_url: str, advance: float) -> None:
     settings = load_settings(
-        telegram_bot_token="123456:TEST-TOKEN",
+        telegram_bot_token=TOKEN,
         telegram_api_base_url=base_url,
         database_url=db_url,
         rate_limit_per_second=0,
