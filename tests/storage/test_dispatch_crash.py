@@ -18,7 +18,7 @@ from devtools.support import seed_due_plans
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, Plan
-from tests.support.processes import REPO
+from tests.support import REPO
 from tests.support.standin import sends
 
 PLANS = 3000

@@ -7,7 +7,7 @@ import pytest
 
 from routines.__main__ import main
 from routines.model import default_catalog
-from tests.support.processes import REPO
+from tests.support import REPO
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
