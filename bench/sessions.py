@@ -205,7 +205,7 @@ def bot_settings(standin: StandIn, db: Database, **overrides: Any) -> Settings:
 async def running_bot(
     standin: StandIn, db: Database, **overrides: Any
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """The real Application, long polling the stand-in (as tests/harness.py starts it)."""
+    """The real Application, long polling the stand-in (as tests/support/harness.py starts it)."""
     app = build_application(bot_settings(standin, db, **overrides), db=db)
     async with polling(app):
         yield app
