@@ -25,12 +25,12 @@ run: $(RUNTIME)
 	@$(BIN)/python -m bot || { status=$$?; [ $$status -eq 2 ] || exit $$status; }
 
 playground: $(RUNTIME)
-	@$(BIN)/python -m bot playground
+	@$(BIN)/python -m devtools.playground
 
 lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot routines storage
+	$(BIN)/mypy bot routines storage devtools
 
 test: lint
 	$(BIN)/pytest

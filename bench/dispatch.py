@@ -23,14 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import col
 from telegram import Chat, Message
 
@@ -39,14 +38,13 @@ from bot.app import build_application
 from bot.dispatcher import CONCURRENCY, dispatch_tick
 from bot.runtime import Runtime
 from bot.settings import load_settings
-from bot.standin import FloodLimit, StandIn
+from devtools.standin import FloodLimit, StandIn
+from devtools.support import PG_URL, in_schema, postgres_schema, seed_due_plans
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery
-from tests.dispatch_child import seed_due_plans
 
 TOKEN = "123456:BENCH"
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 BASELINE_MAX = 20_000
 SAMPLE_TEXT = "⏰ Time for your stretches: <b>Gentle stretches</b> (about 2 min)."
 
@@ -234,19 +232,11 @@ async def fresh_database(kind: str) -> AsyncIterator[tuple[str, str | None]]:
             await db.dispose()
             yield url, None
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = Database(PG_URL)
-    async with admin.engine.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    db = _database(PG_URL, schema)
-    await upgrade(db.engine)
-    await db.dispose()
-    try:
+    async with postgres_schema("bench") as schema:
+        db = in_schema(schema)
+        await upgrade(db.engine)
+        await db.dispose()
         yield PG_URL, schema
-    finally:
-        async with admin.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
 
 
 class StandInProcess:

@@ -31,7 +31,6 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -39,15 +38,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import col
 from telegram.ext import Application
 
 from bot import session_engine, texts
 from bot.app import build_application
 from bot.settings import Settings, load_settings
-from bot.standin import BotMessage, ScriptedUser, StandIn
-from bot.standin.polling import polling
+from devtools.standin import BotMessage, ScriptedUser, StandIn
+from devtools.standin.polling import polling
+from devtools.support import in_schema, postgres_schema
 from routines.model import default_catalog
 from routines.plan import PainSide, build_session
 from storage.engine import Database
@@ -55,7 +55,6 @@ from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, SessionStep, User
 
 TOKEN = "123456:BENCH-TOKEN"
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 FIRST_USER = 1_000_001
 
 # Routines and levels whose holds are 20-60 s (some with nerve-tension steps, and so with a
@@ -181,19 +180,13 @@ async def fresh_database(kind: str) -> AsyncIterator[Database]:
             finally:
                 await db.dispose()
         return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = Database(PG_URL)
-    async with admin.engine.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    db = Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await upgrade(db.engine)
-        yield db
-    finally:
-        await db.dispose()
-        async with admin.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
+    async with postgres_schema("bench") as schema:
+        db = in_schema(schema)
+        try:
+            await upgrade(db.engine)
+            yield db
+        finally:
+            await db.dispose()
 
 
 def bot_settings(standin: StandIn, db: Database, **overrides: Any) -> Settings:
@@ -212,7 +205,7 @@ def bot_settings(standin: StandIn, db: Database, **overrides: Any) -> Settings:
 async def running_bot(
     standin: StandIn, db: Database, **overrides: Any
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """The real Application, long polling the stand-in (as tests/harness.py starts it)."""
+    """The real Application, long polling the stand-in (as tests/support/harness.py starts it)."""
     app = build_application(bot_settings(standin, db, **overrides), db=db)
     async with polling(app):
         yield app

@@ -58,7 +58,7 @@ from bot import keyboards, texts
 from bot.handlers import general
 from bot.metrics import Metrics, Samples
 from bot.routing import Ctx
-from bot.standin import BotMessage, StandIn
+from devtools.standin import BotMessage, StandIn
 from storage.engine import Database
 from storage.models import ExerciseSession, Plan, User
 

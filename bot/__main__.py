@@ -9,10 +9,6 @@ from bot.settings import SettingsError, load_settings
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["playground"]:
-        from bot.playground import main as playground
-
-        return playground()
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -6,7 +6,7 @@ result is always an aware UTC datetime; `plan.next_due_at` stores it.
 The next occurrence is found day by day on the local calendar with zoneinfo, not with
 APScheduler's CronTrigger: CronTrigger 3.11 skips the first local midnight after a DST
 change (from 2023-03-11 in New York, a daily 00:00 trigger jumps from the 12th to the
-14th; tests/test_cadence.py pins this). DST rules, each tested:
+14th; tests/unit/test_cadence.py pins this). DST rules, each tested:
 
 * Spring forward: a wall time inside the gap (02:30 in New York on the spring day) fires at
   the instant one gap later (03:30 EDT), as CronTrigger would.

@@ -7,20 +7,16 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from routines.model import default_catalog
 from routines.plan import build_session
 from storage.engine import Database
-from storage.models import ExerciseSession, Plan, SessionStep
-from tests.flows import onboard, run_session
-from tests.harness import running_bot
-
-
-async def _set_level(db: Database, user_id: int, level: int) -> None:
-    async with db.session() as s:
-        await s.execute(update(Plan).where(Plan.user_id == user_id).values(level=level))
+from storage.models import ExerciseSession, SessionStep
+from tests.support.databases import set_plan
+from tests.support.flows import onboard, run_session
+from tests.support.harness import running_bot
 
 
 async def _steps(db: Database, user_id: int) -> list[SessionStep]:
@@ -52,7 +48,7 @@ async def test_full_session_of_every_routine_at_its_top_level(
     async with running_bot(standin, sqlite_db):
         user = standin.user(3000 + len(routine_id))
         await onboard(user, routine=routine_id, side="Right")
-        await _set_level(sqlite_db, user.id, routine.top_level)
+        await set_plan(sqlite_db, user.id, level=routine.top_level)
         summary = await run_session(user, pain_before=3, pain_after=3)
     plan = build_session(routine, routine.top_level, "right")
     recorded = await _steps(sqlite_db, user.id)
@@ -205,7 +201,7 @@ async def test_api_calls_per_step_stay_within_the_budget(
     async with running_bot(standin, sqlite_db):
         user = standin.user(3200 + len(routine_id))
         await onboard(user, routine=routine_id)
-        await _set_level(sqlite_db, user.id, routine.top_level)
+        await set_plan(sqlite_db, user.id, level=routine.top_level)
         first_call = len(standin.calls)
         await run_session(user)
         session_calls = [

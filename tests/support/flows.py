@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.standin import BotMessage, ScriptedUser
-from bot.standin.html import parse_html
+from devtools.standin import BotMessage, ScriptedUser
+from devtools.standin.html import parse_html
 
 ROUTINE_TITLES = {
     "seated_hamstring_progression": "Seated hamstring stretch",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
-from tests.harness import running_bot
+from tests.support.harness import running_bot
 
 
 async def test_edits_stickers_photos_and_unknown_commands_get_a_pointer(

@@ -14,11 +14,11 @@ from sqlmodel import col
 
 from bot import webhook
 from bot.settings import load_settings
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.models import ProcessedUpdate
-from tests.harness import free_port, running_bot, webhook_bot
-from tests.standin_fixtures import TOKEN
+from tests.support.harness import free_port, running_bot, webhook_bot
+from tests.support.standin import TOKEN
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
 PRIVATE_PATHS = ("/healthz", "/metrics")

@@ -4,7 +4,6 @@ updates between them, as a load balancer would."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import uuid
@@ -14,18 +13,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
+from devtools.support import PG_URL, seed_due_plans
 from storage.engine import Database
-from storage.migrate import upgrade
-from storage.models import Delivery, ExerciseSession, Plan, User
-from tests.conftest import PG_URL, postgres_unreachable
-from tests.flows import onboard
-from tests.harness import free_port
-from tests.standin_fixtures import TOKEN
+from storage.models import Delivery, ExerciseSession
+from tests.support.databases import postgres_unreachable
+from tests.support.flows import onboard
+from tests.support.harness import free_port
+from tests.support.processes import bot_env
+from tests.support.standin import TOKEN, sends
 
-ROOT = Path(__file__).resolve().parents[1]
 SECRET = "multi-secret"
 
 
@@ -67,28 +66,22 @@ async def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Asy
 async def _start(
     standin: StandIn, url: str, port: int, tmp_path: Path, *, timer_scale: str = "0.02"
 ) -> asyncio.subprocess.Process:
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))
-        },
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": standin.base_url,
-        "DATABASE_URL": url,
-        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-        "WEBHOOK_LISTEN": "127.0.0.1",
-        "WEBHOOK_PORT": str(port),
-        "WEBHOOK_SECRET": SECRET,
-        "METRICS_PORT": str(_metrics_port(port)),
-        "TIMER_SCALE": timer_scale,
-        "GET_READY_SECONDS": "1",
-        "DISPATCH_INTERVAL_SECONDS": "0.5",
-        "HEARTBEAT_SECONDS": "0.5",
-        "RATE_LIMIT_PER_SECOND": "0",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = bot_env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=standin.base_url,
+        DATABASE_URL=url,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET=SECRET,
+        METRICS_PORT=str(_metrics_port(port)),
+        TIMER_SCALE=timer_scale,
+        GET_READY_SECONDS="1",
+        DISPATCH_INTERVAL_SECONDS="0.5",
+        HEARTBEAT_SECONDS="0.5",
+        RATE_LIMIT_PER_SECOND="0",
+        LOG_LEVEL="WARNING",
+    )
     log = (tmp_path / f"bot-{port}.log").open("w")
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=tmp_path, env=env, stdout=log, stderr=log
@@ -152,12 +145,17 @@ async def test_two_instances_share_the_work_and_survive_a_kill(
         # and a restarted one claiming side by side.
         processes[0] = await _start(standin, pg_database, ports[0], tmp_path)
         await _healthy(ports[0])
-        people = await _seed_due_plans(pg_database, 300)
+        seeding = Database(pg_database)
+        try:
+            due_at = datetime.now(UTC) - timedelta(minutes=1)
+            people = await seed_due_plans(seeding, count=300, due_at=due_at)
+        finally:
+            await seeding.dispose()
         async with asyncio.timeout(60):
-            while sum(_reminders(standin, people).values()) < len(people):  # noqa: ASYNC110
+            while sum(sends(standin)[p] for p in people) < len(people):  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
         await asyncio.sleep(2)
-        assert set(_reminders(standin, people).values()) == {1}
+        assert {sends(standin)[p] for p in people} == {1}
     finally:
         for process in processes:
             if process.returncode is None:
@@ -173,53 +171,6 @@ async def test_two_instances_share_the_work_and_survive_a_kill(
     assert len(sent) == 300 and session.state == "done"
     for port in ports:
         assert "Traceback" not in (tmp_path / f"bot-{port}.log").read_text()
-
-
-async def _seed_due_plans(url: str, count: int) -> list[int]:
-    db = Database(url)
-    await upgrade(db.engine)
-    now = datetime.now(UTC)
-    ids = list(range(700_000, 700_000 + count))
-    async with db.session() as s:
-        await s.execute(
-            insert(User),
-            [
-                {"id": i, "chat_id": i, "first_name": "P", "draft": "{}", "created_at": now}
-                for i in ids
-            ],
-        )
-        await s.execute(
-            insert(Plan),
-            [
-                {
-                    "user_id": i,
-                    "routine_id": "gentle_sciatica_set",
-                    "level": 1,
-                    "side": "left",
-                    "days": "0,1,2,3,4,5,6",
-                    "time_local": "07:00",
-                    "tz": "UTC",
-                    "status": "active",
-                    "next_due_at": now - timedelta(minutes=1),
-                    "offer_up_pending": False,
-                    "created_at": now,
-                    "updated_at": now,
-                    "redflag_checked_at": now,
-                }
-                for i in ids
-            ],
-        )
-    await db.dispose()
-    return ids
-
-
-def _reminders(standin: StandIn, people: list[int]) -> dict[int, int]:
-    wanted = set(people)
-    counts = dict.fromkeys(people, 0)
-    for method, params in standin.calls:
-        if method == "sendMessage" and params.get("chat_id") in wanted:
-            counts[params["chat_id"]] += 1
-    return counts
 
 
 async def test_a_new_instance_leaves_live_sessions_alone_and_adopts_a_dead_ones(

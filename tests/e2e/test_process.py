@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from bot.settings import WEBHOOK_SECRET_MISSING
-from bot.standin import StandIn
-from tests.standin_fixtures import TOKEN
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_", "METRICS_"))
-    }
-    # Off unless a test asks: a fixed port could be taken on a shared machine.
-    return {**env, "METRICS_PORT": "0", **extra}
+from devtools.standin import StandIn
+from tests.support.processes import bot_env
+from tests.support.standin import TOKEN
 
 
 async def _start_bot(standin: StandIn, folder: Path, *, token: str) -> asyncio.subprocess.Process:
     """`python -m bot` against the stand-in, at DEBUG, its output on one pipe."""
-    env = _env(
-        PYTHONPATH=str(ROOT),
+    env = bot_env(
         TELEGRAM_BOT_TOKEN=token,
         TELEGRAM_API_BASE_URL=standin.base_url,
         DATABASE_URL=f"sqlite+aiosqlite:///{folder}/data/bot.db",
@@ -51,7 +38,7 @@ def _run_bot(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot"],
         cwd=folder,
-        env=_env(PYTHONPATH=str(ROOT), **env),
+        env=bot_env(**env),
         capture_output=True,
         text=True,
         timeout=60,

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from bot import buttons as b
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.models import CheckIn, Plan, User
-from tests.flows import onboard, to_side_question
-from tests.harness import running_bot
+from tests.support.flows import onboard, to_side_question
+from tests.support.harness import running_bot
 
 
 async def _plan(db: Database, user_id: int) -> Plan | None:

@@ -13,10 +13,10 @@ from bot import webhook
 from bot.app import build_application
 from bot.clock import Clock
 from bot.settings import Settings, load_settings
-from bot.standin import StandIn
-from bot.standin.polling import polling
+from devtools.standin import StandIn
+from devtools.standin.polling import polling
 from storage.engine import Database
-from tests.standin_fixtures import TOKEN
+from tests.support.standin import TOKEN
 
 FAST = {
     "timer_scale": 0.002,

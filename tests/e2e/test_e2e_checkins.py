@@ -7,38 +7,29 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
 from sqlmodel import col
 
 from bot import buttons as b
 from bot import texts
 from bot.clock import Clock
 from bot.dispatcher import dispatch_once
-from bot.standin import BotMessage, ScriptedUser, StandIn
+from devtools.standin import BotMessage, ScriptedUser, StandIn
 from routines.safety import NextDay
 from storage.engine import Database
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep, User
-from tests.flows import has_button, onboard, run_session
-from tests.harness import running_bot
+from tests.support.databases import rows, set_plan
+from tests.support.flows import has_button, onboard, run_session
+from tests.support.harness import running_bot
+from tests.support.standin import toasts
 
 ROUTINE = "seated_hamstring_progression"  # levels of 4, 12 and 16 steps; nerve steps from 2
 STEPS_AT_LEVEL = {1: 4, 2: 12, 3: 16}
 
 
-async def _set_level(db: Database, user_id: int, level: int) -> None:
-    async with db.session() as s:
-        await s.execute(update(Plan).where(col(Plan.user_id) == user_id).values(level=level))
-
-
-async def _rows(db: Database, model: Any, user_id: int) -> list[Any]:
-    async with db.session() as s:
-        query = select(model).where(model.user_id == user_id).order_by(model.id)
-        return list((await s.execute(query)).scalars())
-
-
 async def _one(db: Database, model: Any, user_id: int) -> Any:
-    rows = await _rows(db, model, user_id)
-    return rows[-1] if rows else None
+    found = await rows(db, model, user_id)
+    return found[-1] if found else None
 
 
 async def _steps(db: Database, session_id: int) -> list[SessionStep]:
@@ -54,10 +45,6 @@ async def _steps(db: Database, session_id: int) -> list[SessionStep]:
 def _shown_since(user: ScriptedUser, mark: int) -> list[str]:
     """Every text the person saw (sent or edited) after event number `mark`."""
     return [m.display_text for m in user.chat.events[mark:]]
-
-
-def _toasts_since(standin: StandIn, mark: int) -> list[str | None]:
-    return [p.get("text") for m, p in standin.calls[mark:] if m == "answerCallbackQuery"]
 
 
 async def _start(user: ScriptedUser, *, pain: str = "2", tingling: str = "None") -> None:
@@ -84,7 +71,7 @@ async def test_tingling_mid_session_drops_the_level_and_the_next_session_is_shor
     async with running_bot(standin, database, timer_scale=0.02):
         ann = standin.user(4001)
         await onboard(ann, routine=ROUTINE)
-        await _set_level(database, ann.id, 3)
+        await set_plan(database, ann.id, level=3)
         await _start(ann)
         # The card after the first nerve-tension step asks, without stopping the session.
         check = await ann.wait_for("pulled on the nerve")
@@ -101,13 +88,13 @@ async def test_tingling_mid_session_drops_the_level_and_the_next_session_is_shor
     assert "nerve is irritated" in told.text and "leave out the nerve stretches" in told.text
     # The nerve check came once, at step 3; every later nerve-tension step was left out.
     assert not any("pulled on the nerve" in text for text in later)
-    first, second = await _rows(database, ExerciseSession, ann.id)
+    first, second = await rows(database, ExerciseSession, ann.id)
     steps = await _steps(database, first.id or 0)
     nerve_numbers = {6, 9, 10, 11, 14, 15, 16}
     assert {s.number for s in steps if s.status == "skipped"} == nerve_numbers
     assert all(s.status == "done" for s in steps if s.number not in nerve_numbers)
     assert "skipped: 7" in summary.text
-    during = [c for c in await _rows(database, CheckIn, ann.id) if c.phase == "during"]
+    during = [c for c in await rows(database, CheckIn, ann.id) if c.phase == "during"]
     assert [(c.tingling, c.action, c.reason, c.level_before, c.level_after) for c in during] == [
         ("worse", "stop_step", "new_tingling", 3, 2)
     ]
@@ -140,10 +127,10 @@ async def test_severe_pain_pauses_the_plan_and_reminders_stop(
     assert "checked you" in asked.text and reminders == 0
     plan = await _one(sqlite_db, Plan, bo.id)
     assert (plan.status, plan.status_reason, plan.next_due_at) == ("paused", "severe_pain", None)
-    sessions = await _rows(sqlite_db, ExerciseSession, bo.id)
+    sessions = await rows(sqlite_db, ExerciseSession, bo.id)
     assert len(sessions) == 1 and sessions[0].stop_reason == "severe_pain"
     assert sessions[0].state == ("done" if when == "after" else "stopped")
-    last = (await _rows(sqlite_db, CheckIn, bo.id))[-1]
+    last = (await rows(sqlite_db, CheckIn, bo.id))[-1]
     assert (last.action, last.reason, last.pain) == ("pause_plan", "severe_pain", 9)
 
 
@@ -210,9 +197,9 @@ async def test_red_flag_sends_to_urgent_care_pauses_and_clearing_turns_reminders
         "A&E" in urgent.text and "999" in urgent.text and "Do not do the stretches" in urgent.text
     )
     assert after_urgent == [] and silent == 0 and sent == 1
-    sessions = await _rows(database, ExerciseSession, di.id)
+    sessions = await rows(database, ExerciseSession, di.id)
     assert [(s.state, s.stop_reason) for s in sessions] == [("stopped", "red_flag")]
-    flag = next(c for c in await _rows(database, CheckIn, di.id) if c.phase == "redflags")
+    flag = next(c for c in await rows(database, CheckIn, di.id) if c.phase == "redflags")
     assert (flag.red_flag, flag.action, flag.reason) == (True, "urgent_care", "red_flag")
     assert resumed.status == "active" and resumed.status_reason is None
     async with database.session() as s:
@@ -241,7 +228,7 @@ async def test_a_later_no_does_not_lift_a_red_flag_pause(
     # A later "no" does not lift the pause: only a professional's clearance does.
     assert "stays paused" in still.text and "/resume" in still.text
     assert (await _one(sqlite_db, Plan, ed.id)).status == "paused"
-    assert await _rows(sqlite_db, ExerciseSession, ed.id) == []
+    assert await rows(sqlite_db, ExerciseSession, ed.id) == []
 
 
 @pytest.mark.parametrize("accept", [True, False])
@@ -264,15 +251,14 @@ async def test_three_good_sessions_offer_a_level_up(
     assert "Three good sessions in a row" in third.text and "level 2 of 3" in third.text
     assert ("level 2 of 3" if accept else "level 1") in reply.text
     assert (
-        _toasts_since(standin, mark)[0]
+        toasts(standin, mark)[0]
         == "That button is from an earlier message. Please use the latest one."
     )
     level = 2 if accept else 1
     plan = await _one(sqlite_db, Plan, fi.id)
     assert (plan.level, plan.offer_up_pending) == (level, False)
     changes = [
-        (c.level_before, c.level_after, c.reason)
-        for c in await _rows(sqlite_db, LevelChange, fi.id)
+        (c.level_before, c.level_after, c.reason) for c in await rows(sqlite_db, LevelChange, fi.id)
     ]
     assert changes == ([(1, 2, "good_streak")] if accept else [])
     newest = await _one(sqlite_db, ExerciseSession, fi.id)
@@ -285,17 +271,17 @@ async def test_mild_rise_makes_the_next_session_one_level_lower(
     async with running_bot(standin, sqlite_db):
         gu = standin.user(4040)
         await onboard(gu, routine=ROUTINE)
-        await _set_level(sqlite_db, gu.id, 2)
+        await set_plan(sqlite_db, gu.id, level=2)
         summary = await run_session(gu, pain_before=2, pain_after=4)
         await gu.send("/now")
         await gu.wait_for("Before we start")
     assert "Your pain went up a little (2 → 4)" in summary.text
     assert "we'll go gentler next time: level 1 of 3" in summary.text
-    after = [c for c in await _rows(sqlite_db, CheckIn, gu.id) if c.phase == "after"]
+    after = [c for c in await rows(sqlite_db, CheckIn, gu.id) if c.phase == "after"]
     assert [(c.pain, c.action, c.reason, c.level_before, c.level_after) for c in after] == [
         (4, "continue", "pain_rise_mild", 2, 1)
     ]
-    done, newest = await _rows(sqlite_db, ExerciseSession, gu.id)
+    done, newest = await rows(sqlite_db, ExerciseSession, gu.id)
     assert (done.state, done.stop_reason) == ("done", None)
     assert (newest.level, newest.total_steps) == (1, STEPS_AT_LEVEL[1])
     assert (await _one(sqlite_db, Plan, gu.id)).status == "active"
@@ -307,7 +293,7 @@ async def test_next_day_worse_steps_down_once_and_a_second_tap_is_stale(
     async with running_bot(standin, sqlite_db):
         hy = standin.user(4050)
         await onboard(hy, routine=ROUTINE)
-        await _set_level(sqlite_db, hy.id, 3)
+        await set_plan(sqlite_db, hy.id, level=3)
         summary = await run_session(hy, pain_before=2, pain_after=2)
         session = await _one(sqlite_db, ExerciseSession, hy.id)
         data = b.NextDayAnswer(session.id or 0, NextDay.WORSE).pack()
@@ -317,15 +303,15 @@ async def test_next_day_worse_steps_down_once_and_a_second_tap_is_stale(
         await hy.press_data(data, summary.message_id)
         await asyncio.sleep(0.2)
     assert "we'll go gentler next time: level 2 of 3" in told.text
-    assert _toasts_since(standin, mark) == [
+    assert toasts(standin, mark) == [
         "That button is from an earlier message. Please use the latest one."
     ]
-    next_day = [c for c in await _rows(sqlite_db, CheckIn, hy.id) if c.phase == "next_day"]
+    next_day = [c for c in await rows(sqlite_db, CheckIn, hy.id) if c.phase == "next_day"]
     assert [(c.next_day, c.reason, c.level_before, c.level_after) for c in next_day] == [
         ("worse", "next_day_worse", 3, 2)
     ]
     assert (await _one(sqlite_db, Plan, hy.id)).level == 2
-    assert len(await _rows(sqlite_db, LevelChange, hy.id)) == 1
+    assert len(await rows(sqlite_db, LevelChange, hy.id)) == 1
 
 
 async def test_one_session_steps_down_once_even_when_the_next_day_is_worse_too(
@@ -334,7 +320,7 @@ async def test_one_session_steps_down_once_even_when_the_next_day_is_worse_too(
     async with running_bot(standin, sqlite_db):
         io = standin.user(4051)
         await onboard(io, routine=ROUTINE)
-        await _set_level(sqlite_db, io.id, 3)
+        await set_plan(sqlite_db, io.id, level=3)
         summary = await run_session(io, pain_before=2, pain_after=3)
         session = await _one(sqlite_db, ExerciseSession, io.id)
         await io.press_data(
@@ -343,7 +329,7 @@ async def test_one_session_steps_down_once_even_when_the_next_day_is_worse_too(
         told = await io.wait_for("felt worse the day after")
     assert "level 2 of 3" in summary.text and "level 2 of 3" in told.text
     assert (await _one(sqlite_db, Plan, io.id)).level == 2
-    changes = [(c.level_before, c.level_after) for c in await _rows(sqlite_db, LevelChange, io.id)]
+    changes = [(c.level_before, c.level_after) for c in await rows(sqlite_db, LevelChange, io.id)]
     assert changes == [(3, 2)]
 
 
@@ -400,12 +386,12 @@ async def test_a_worse_next_day_withdraws_a_pending_level_up(
         await asyncio.sleep(0.2)
     assert has_button("Step up to level 2")(offer)
     assert "stay at the gentlest level (1)" in told.text
-    assert _toasts_since(standin, mark) == [
+    assert toasts(standin, mark) == [
         "That button is from an earlier message. Please use the latest one."
     ]
     plan = await _one(sqlite_db, Plan, lu.id)
     assert (plan.level, plan.offer_up_pending) == (1, False)
-    assert await _rows(sqlite_db, LevelChange, lu.id) == []
+    assert await rows(sqlite_db, LevelChange, lu.id) == []
 
 
 async def test_a_typed_answer_is_one_transaction_and_its_reply_follows_the_commit(

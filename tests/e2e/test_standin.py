@@ -25,10 +25,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.standin import FloodLimit, HtmlError, StandIn, parse_html, utf16_len
-from bot.standin.users import TINY_PNG
-from bot.standin.webhook import SECRET_HEADER
-from tests.standin_fixtures import TOKEN
+from devtools.standin import FloodLimit, HtmlError, StandIn, parse_html, utf16_len
+from devtools.standin.users import TINY_PNG
+from devtools.standin.webhook import SECRET_HEADER
+from tests.support.standin import TOKEN
 
 KEYBOARD = InlineKeyboardMarkup(
     [

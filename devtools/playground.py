@@ -19,8 +19,8 @@ from bot.clock import Clock
 from bot.log import configure_logging
 from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
-from bot.standin import BotMessage, ScriptedUser, StandIn
-from bot.standin.polling import polling
+from devtools.standin import BotMessage, ScriptedUser, StandIn
+from devtools.standin.polling import polling
 from routines.numbers import parse_int
 
 PLAYGROUND_DB = "sqlite+aiosqlite:///./data/playground.db"
@@ -186,3 +186,7 @@ def main() -> int:
     except KeyboardInterrupt:
         print("\nBye.")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
-from tests.harness import running_bot
+from tests.support.harness import running_bot
 
 
 async def test_start_is_answered_with_the_welcome(standin: StandIn, database: Database) -> None:

@@ -13,14 +13,15 @@ from sqlmodel import SQLModel, col
 from bot import buttons as b
 from bot.clock import Clock
 from bot.dispatcher import dispatch_once
-from bot.standin import ScriptedUser, StandIn
 from bot.texts import DATA_GONE, DELETE_YES
+from devtools.standin import ScriptedUser, StandIn
 from routines.plan import PainSide
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, User
-from tests.flows import onboard, run_session
-from tests.harness import running_bot
+from tests.support.flows import onboard, run_session
+from tests.support.harness import running_bot
+from tests.support.standin import toasts
 
 # Tables that hold no row about a person; any other table must say whose rows it holds.
 NOT_PERSONAL = {"processed_update", "instance"}
@@ -115,8 +116,7 @@ async def test_delete_erases_every_row_of_the_person_and_no_one_elses(
         await ann.press("3", message_id=question.message_id)
         async with asyncio.timeout(5):
             await standin.wait_until(lambda: standin.count("answerCallbackQuery") > mark_toasts)
-    toasts = [p.get("text") for m, p in standin.calls[mark:] if m == "answerCallbackQuery"]
-    assert toasts == [DATA_GONE]
+    assert toasts(standin, mark) == [DATA_GONE]
     tables = {t.name for t in SQLModel.metadata.sorted_tables}
     assert set(ann_before) == PERSONAL and tables - PERSONAL == NOT_PERSONAL
     assert all(ann_before[name] > 0 for name in PERSONAL), ann_before

@@ -15,12 +15,13 @@ from sqlalchemy import func, select
 
 from bot import buttons as b
 from bot import texts
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage import sqlite_inline
 from storage.engine import Database
 from storage.models import User
-from tests.flows import onboard, shown, to_side_question
-from tests.harness import running_bot
+from tests.support.flows import onboard, shown, to_side_question
+from tests.support.harness import running_bot
+from tests.support.standin import toasts
 
 
 async def test_a_failed_toast_does_not_drop_the_reply(
@@ -162,24 +163,20 @@ async def test_a_long_foreign_lock_gets_a_busy_answer(
             await fay.wait_for("busy for a moment")
             mark = len(standin.calls)
             await fay.press_data(b.SettingChoice(b.Setting.TIME).pack(), plan.message_id)
-            toasts = await _until_toasts(standin, mark, 1)
+            answered = await _until_toasts(standin, mark, 1)
         await fay.send("/settings")
         await fay.wait_for("What would you like to change")
-    assert toasts == [texts.BUSY]
+    assert answered == [texts.BUSY]
     assert _errors(caplog) == []
     waits = [r for r in caplog.records if "write lock" in r.getMessage()]
     assert len(waits) == 2 and all(r.levelno == logging.WARNING for r in waits)
 
 
-def _toasts(standin: StandIn, since: int = 0) -> list[str | None]:
-    return [p.get("text") for m, p in standin.calls[since:] if m == "answerCallbackQuery"]
-
-
 async def _until_toasts(standin: StandIn, since: int, count: int) -> list[str | None]:
     """Waits (bounded) until `count` buttons pressed since `since` have been answered."""
     async with asyncio.timeout(5):
-        await standin.wait_until(lambda: len(_toasts(standin, since)) >= count)
-    return _toasts(standin, since)
+        await standin.wait_until(lambda: len(toasts(standin, since)) >= count)
+    return toasts(standin, since)
 
 
 async def _users(db: Database) -> int:

@@ -2,14 +2,12 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from routines.__main__ import main
 from routines.model import default_catalog
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

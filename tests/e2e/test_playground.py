@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import playground
+from devtools import playground
 
 
 class Terminal:

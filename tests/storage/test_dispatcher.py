@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlmodel import col
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
@@ -25,18 +24,19 @@ from bot import dispatcher as dispatcher_module
 from bot.app import build_application
 from bot.dispatcher import dispatch_once, dispatch_tick
 from bot.runtime import Runtime
-from bot.standin import StandIn
 from bot.texts import STALE_BUTTON
 from bot.timefmt import local_text
+from devtools.standin import StandIn
+from devtools.support import ROUTINE, in_schema, postgres_schema, seed_due_plans
 from routines.model import default_catalog
 from routines.plan import build_session
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, ExerciseSession, Plan
-from tests.conftest import PG_URL, postgres_unreachable
-from tests.dispatch_child import ROUTINE, seed_due_plans
-from tests.flows import onboard
-from tests.harness import bot_settings, running_bot
+from tests.support.databases import postgres_unreachable
+from tests.support.flows import onboard
+from tests.support.harness import bot_settings, running_bot
+from tests.support.standin import sends
 
 REMINDER = "Time for your stretches"
 BUTTONS = ["▶ Start now", "⏰ Snooze 30 min", "Skip today"]
@@ -60,11 +60,6 @@ async def dispatcher(
 async def seed(app: Application, count: int, *, ago: timedelta = timedelta(minutes=1)) -> list[int]:  # type: ignore[type-arg]
     rt = runtime(app)
     return await seed_due_plans(rt.db, count=count, due_at=rt.clock.now() - ago)
-
-
-def sends(standin: StandIn) -> Counter[int]:
-    """Successful sendMessage calls per chat."""
-    return Counter(c.params["chat_id"] for c in standin.calls if c.method == "sendMessage")
 
 
 async def deliveries(db: Database) -> list[Delivery]:
@@ -461,23 +456,14 @@ async def pg_pair() -> AsyncIterator[tuple[Database, Database]]:
     """Two engines on one fresh PostgreSQL schema, as two instances would have."""
     if reason := await postgres_unreachable():
         pytest.skip(reason)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = Database(PG_URL)
-    async with admin.engine.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    pair = tuple(
-        Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-        for _ in range(2)
-    )
-    await upgrade(pair[0].engine)
-    try:
-        yield pair  # type: ignore[misc]
-    finally:
-        for db in pair:
-            await db.dispose()
-        async with admin.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
+    async with postgres_schema("t") as schema:
+        pair = (in_schema(schema), in_schema(schema))
+        try:
+            await upgrade(pair[0].engine)
+            yield pair
+        finally:
+            for db in pair:
+                await db.dispose()
 
 
 async def test_two_dispatchers_deliver_each_of_5000_exactly_once(

@@ -9,11 +9,11 @@ from sqlalchemy import select, update
 
 from bot.clock import Clock
 from bot.session_engine import adopt_orphans, cancel_tick
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.models import ExerciseSession, Plan
-from tests.flows import onboard
-from tests.harness import running_bot
+from tests.support.flows import onboard
+from tests.support.harness import running_bot
 
 
 async def _start_holding(user) -> None:

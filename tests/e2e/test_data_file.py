@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.standin import StandIn
+from devtools.standin import StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
-from tests.harness import free_port, running_bot
+from tests.support.harness import free_port, running_bot
 
 
 async def test_a_vanished_data_folder_stops_the_bot_and_fails_health(

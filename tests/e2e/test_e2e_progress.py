@@ -8,16 +8,17 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot import charts, export, texts
-from bot.standin import BotMessage, ScriptedUser, StandIn
+from devtools.standin import BotMessage, ScriptedUser, StandIn
 from routines.model import default_catalog
 from storage.engine import Database
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep
-from tests.flows import onboard, run_session
-from tests.harness import running_bot
-from tests.test_charts import png_size
+from tests.support.databases import rows, set_plan
+from tests.support.flows import onboard, run_session
+from tests.support.harness import running_bot
+from tests.support.png import png_size
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TOP = default_catalog().get("seated_hamstring_progression").top_level
@@ -29,22 +30,6 @@ def has_photo(message: BotMessage) -> bool:
 
 def has_document(message: BotMessage) -> bool:
     return message.document is not None
-
-
-async def _set_plan(db: Database, user_id: int, **values: object) -> None:
-    async with db.session() as s:
-        await s.execute(update(Plan).where(Plan.user_id == user_id).values(**values))
-
-
-async def _rows(db: Database, model: type, user_id: int) -> list:  # type: ignore[type-arg]
-    async with db.session() as s:
-        if model is SessionStep:
-            query = (
-                select(SessionStep).join(ExerciseSession).where(ExerciseSession.user_id == user_id)
-            )
-        else:
-            query = select(model).where(model.user_id == user_id)  # type: ignore[attr-defined]
-        return list((await s.execute(query)).scalars())
 
 
 async def _stop_at_once(user: ScriptedUser) -> None:
@@ -81,7 +66,7 @@ async def test_progress_sends_a_chart_with_the_numbers(
     async with running_bot(standin, database):
         bo = standin.user(9002)
         await onboard(bo)
-        await _set_plan(database, bo.id, level=2)
+        await set_plan(database, bo.id, level=2)
         await run_session(bo, pain_before=4, pain_after=2)
         # A mild rise steps the level back down: a level change to mark.
         await run_session(bo, pain_before=2, pain_after=3)
@@ -98,7 +83,7 @@ async def test_progress_sends_a_chart_with_the_numbers(
     assert "Sessions this month: 2\n" in caption
     assert "Average change in pain per session: −0.5 " in caption
     assert caption.endswith(f"Level: 1 of {TOP}")
-    changes = await _rows(database, LevelChange, bo.id)
+    changes = await rows(database, LevelChange, bo.id)
     assert [(c.level_before, c.level_after) for c in changes] == [(2, 1)]
 
 
@@ -122,7 +107,7 @@ async def test_history_lists_the_last_sessions_newest_first(
         await _stop_at_once(cy)
         await cy.send("/history")
         reply = await cy.wait_for("Your latest sessions")
-    sessions = sorted(await _rows(database, ExerciseSession, cy.id), key=lambda r: r.started_at)
+    sessions = sorted(await rows(database, ExerciseSession, cy.id), key=lambda r: r.started_at)
     entries = reply.text.split("\n\n")[1:]
     assert len(entries) == 2
     stopped, done = entries
@@ -149,17 +134,17 @@ async def test_export_sends_every_record_as_csv(standin: StandIn, database: Data
     assert sent.document.mime_type == "text/csv"
     reader = csv.DictReader(io.StringIO(sent.document.data.decode("utf-8")))
     assert tuple(reader.fieldnames or ()) == export.HEADER
-    rows = list(reader)
-    by_record = {kind: [r for r in rows if r["record"] == kind] for kind in export.RANK}
-    steps = await _rows(database, SessionStep, di.id)
-    checkins = await _rows(database, CheckIn, di.id)
+    exported = list(reader)
+    by_record = {kind: [r for r in exported if r["record"] == kind] for kind in export.RANK}
+    steps = await rows(database, SessionStep, di.id)
+    checkins = await rows(database, CheckIn, di.id)
     assert len(by_record["session"]) == 1 and len(by_record["level_change"]) == 0
     assert {r["id"] for r in by_record["step"]} == {str(s.id) for s in steps}
     assert {r["id"] for r in by_record["checkin"]} == {str(c.id) for c in checkins}
     session = by_record["session"][0]
     assert (session["status"], session["pain_before"], session["pain_after"]) == ("done", "3", "2")
     assert {r["phase"] for r in by_record["checkin"]} >= {"screen", "before", "after"}
-    for row in rows:
+    for row in exported:
         utc, here = (
             datetime.fromisoformat(row["time_utc"]),
             datetime.fromisoformat(row["time_local"]),
@@ -172,7 +157,7 @@ async def test_stats_for_admins_only(standin: StandIn, database: Database) -> No
     admin, person, pauser = standin.user(9005), standin.user(9006), standin.user(9007)
     async with running_bot(standin, database, admin_ids=frozenset({admin.id})):
         await onboard(person)
-        await _set_plan(database, person.id, days="0,1,2,3,4,5,6")
+        await set_plan(database, person.id, days="0,1,2,3,4,5,6")
         await run_session(person)
         await onboard(pauser)
         await pauser.send("/pause 3")

@@ -8,15 +8,7 @@ import pytest
 
 from bot import chart_data, charts
 from routines.cadence import zone
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """Width and height from the IHDR chunk, which a valid PNG has first."""
-    assert data[:8] == PNG_SIGNATURE
-    assert data[12:16] == b"IHDR"
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+from tests.support.png import png_size
 
 
 def chart(tz: str = "Europe/Berlin", **changes: object) -> chart_data.ProgressChart:

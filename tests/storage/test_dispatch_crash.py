@@ -13,27 +13,24 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.settings import Settings
-from bot.standin import StandIn
+from devtools.standin import StandIn
+from devtools.support import seed_due_plans
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Delivery, Plan
-from tests.dispatch_child import seed_due_plans
+from tests.support import REPO
+from tests.support.standin import sends
 
-ROOT = Path(__file__).resolve().parents[1]
 PLANS = 3000
 KILL_AFTER = 1234  # mid-batch
-BATCH = 100  # tests/dispatch_child.py claims this many at a time
+BATCH = 100  # tests/support/dispatch_child.py claims this many at a time
 
 
 async def start_child(db_url: str, base_url: str, *extra: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.dispatch_child", db_url, base_url, *extra,
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "tests.support.dispatch_child", db_url, base_url, *extra,
+        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-
-
-def reminders(standin: StandIn) -> Counter[int]:
-    return Counter(c.params["chat_id"] for c in standin.calls if c.method == "sendMessage")
 
 
 async def claimed_chats(db: Database) -> set[int]:
@@ -59,7 +56,7 @@ async def test_sigkill_mid_fan_out_loses_nothing(standin: StandIn, tmp_path: Pat
     child.send_signal(signal.SIGKILL)
     await child.wait()
     assert child.returncode == -signal.SIGKILL
-    at_kill = reminders(standin)
+    at_kill = sends(standin)
     in_flight = await claimed_chats(db)
     assert KILL_AFTER <= len(at_kill) < PLANS, "killed too late to test anything"
     assert in_flight, "the kill came between batches; nothing was in flight"
@@ -72,7 +69,7 @@ async def test_sigkill_mid_fan_out_loses_nothing(standin: StandIn, tmp_path: Pat
     assert child.returncode == 0, err.decode()[-2000:]
     assert b"drained" in out
 
-    counts = reminders(standin)
+    counts = sends(standin)
     twice = {chat for chat, n in counts.items() if n > 1}
     assert set(counts) == set(ids), "a reminder was lost"
     assert max(counts.values()) <= 2
@@ -114,7 +111,7 @@ async def test_two_kills_in_a_row_still_send_no_reminder_three_times(
     async with asyncio.timeout(20):
         _out, err = await child.communicate()
     assert child.returncode == 0, err.decode()[-2000:]
-    counts = reminders(standin)
+    counts = sends(standin)
     assert max(counts.values()) <= 2, Counter(counts.values())
     assert set(counts) == set(ids), "a reminder was lost"
     await db.dispose()

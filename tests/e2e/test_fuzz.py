@@ -20,12 +20,12 @@ from sqlmodel import SQLModel
 
 from bot import buttons
 from bot.app import ROUTES
-from bot.standin import ScriptedUser, StandIn
+from devtools.standin import ScriptedUser, StandIn
 from storage.engine import Database
 from storage.migrate import upgrade
-from tests.flows import has_button, onboard
-from tests.harness import running_bot
-from tests.standin_fixtures import load_spec
+from tests.support.flows import has_button, onboard
+from tests.support.harness import running_bot
+from tests.support.standin import load_spec
 
 VICTIM = 900_001
 ids = itertools.count(910_000)
