@@ -8,7 +8,7 @@
 The parent seeds a fresh database and starts the Bot API stand-in in a process of its own,
 so that its CPU and memory are not counted; each measurement then runs in a fresh child
 interpreter: the baseline (a bare PTB Bot sending the same message, no database) and the
-dispatcher; or with --rate, the real app behind its limiter; or with --startup, the bot's
+reminder sender; or with --rate, the real app behind its limiter; or with --startup, the bot's
 start-up. See bench/README.md.
 """
 
@@ -35,7 +35,7 @@ from telegram import Chat, Message
 
 from bot import keyboards
 from bot.app import build_application
-from bot.dispatcher import CONCURRENCY, dispatch_tick
+from bot.reminder_sender import CONCURRENCY, send_due_reminders
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from devtools.standin import FloodLimit, StandIn
@@ -134,15 +134,15 @@ async def child_baseline(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def child_dispatch(args: argparse.Namespace) -> dict[str, Any]:
-    """Claim to sent for everything due, with the limiter off: dispatch_tick drains it all.
-    With --no-send, a stub answers instead of the Bot API: the dispatcher's own cost."""
+    """Claim to sent for everything due, with the limiter off: send_due_reminders drains it all.
+    With --no-send, a stub answers instead of the Bot API: the reminder sender's own cost."""
     db = _database(args.db_url, args.schema)
     app = _app(args, db, rate_limit_per_second=0)
     rt: Runtime = app.bot_data.rt
     async with app.bot:
         bot: Any = _NoSend() if args.no_send else app.bot
         started = time.perf_counter()
-        await dispatch_tick(rt, bot)
+        await send_due_reminders(rt, bot)
         elapsed = time.perf_counter() - started
     statuses = await _statuses(db)
     await db.dispose()
@@ -316,7 +316,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="limiter on, messages/s")
     parser.add_argument("--startup", action="store_true", help="time start-up and RSS instead")
     parser.add_argument("--batch", type=int, default=200, help="DISPATCH_BATCH_SIZE")
-    parser.add_argument("--no-send", action="store_true", help="the dispatcher's own cost")
+    parser.add_argument("--no-send", action="store_true", help="the reminder sender's own cost")
     # For the child processes.
     parser.add_argument("--flood", type=int, default=0)
     parser.add_argument("--db-url")

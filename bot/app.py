@@ -224,9 +224,9 @@ async def _post_init(app: App) -> None:
         log.warning("setMyCommands failed, carrying on: %s", exc)
     await beat(rt)
     await session_flow.recover(app)
-    from bot.dispatcher import start_dispatcher
+    from bot.reminder_sender import start_reminder_sender
 
-    start_dispatcher(app)
+    start_reminder_sender(app)
     # Start-up objects (imports, catalog) live as long as the process: keeping them out of
     # the garbage collector's full passes removes its 40 ms pauses mid-session.
     gc.freeze()
@@ -234,8 +234,8 @@ async def _post_init(app: App) -> None:
 
 
 def _add_upkeep(app: App) -> None:
-    """The instance's periodic work, each job at most once at a time (the dispatcher has its
-    own tick, in bot/dispatcher.py)."""
+    """The instance's periodic work, each job at most once at a time (the reminder sender has its
+    own, in bot/reminder_sender.py)."""
     rt: Runtime = app.bot_data.rt
     jobs: tuple[tuple[Callable[[BotContext], Coroutine[Any, Any, object]], float], ...] = (
         (lambda c: keep_alive(c.rt, c.bot), rt.settings.heartbeat_seconds),

@@ -1,6 +1,6 @@
 """A person who blocked the bot and comes back gets their reminders again.
 
-The dispatcher marks a plan blocked when Telegram refuses a reminder with 403. Any update
+The reminder sender marks a plan blocked when Telegram refuses a reminder with 403. Any update
 from that person is proof they are back. Every update is checked against a set of blocked
 people held in memory, refreshed from the database periodically, so that the check costs
 nothing for everyone else; only a hit touches the database."""

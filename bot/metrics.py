@@ -24,7 +24,7 @@ Event = Literal[
     "updates_handled",
     "updates_duplicate",
     "handler_errors",
-    "dispatcher_errors",
+    "reminder_sender_errors",
     "bot_api_retry_after",
     "reminders_sent",
     "reminders_blocked",
@@ -95,7 +95,7 @@ class Metrics:
         self._count(event)
 
     def reminder(self, status: str) -> None:
-        """A reminder settled with a dispatcher status: sent, missed, retry, ..."""
+        """A reminder settled with a DeliveryStatus: sent, missed, retry, ..."""
         self._count(f"reminders_{status}")
 
     def api_error(self, exc: BaseException) -> None:

@@ -22,6 +22,7 @@ class PlanReason(StrEnum):
     USER = "user"
     RED_FLAG = "red_flag"
     SEVERE_PAIN = "severe_pain"
+    BOT_BLOCKED = "bot_blocked"
 
 
 # Pauses that only a professional's all-clear may lift, never a timer or a new /start.

@@ -784,6 +784,10 @@ def _start_step(m: _Move, lead: Lead, prefaces: tuple[Preface, ...] = ()) -> Non
 def _carry_on_step(m: _Move, prefaces: tuple[Preface, ...] = ()) -> None:
     """Show the current step again, its clock running from where it stopped."""
     s = m.s
+    if s.state is State.HOLDING and left(s, m.now) <= END_SLACK:
+        # The hold ran out before its timer was heard (a stale press, a restart).
+        _finish_step(m, StepStatus.DONE)
+        return
     if s.state is State.HOLDING:
         # The timer is armed again too: the instance that ran it may be gone.
         m.emit(ArmTimer(s.hold_ends_at or m.now))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -67,7 +68,7 @@ class Plan(SQLModel, table=True):
     next_due_at: datetime | None = Field(default=None, sa_column=_ts())
     # A snooze adds one occurrence without moving the regular schedule.
     snooze_due_at: datetime | None = Field(default=None, sa_column=_ts())
-    # Set while a dispatcher instance owns this plan's due occurrence; expires if it dies.
+    # Set while a reminder sender owns this plan's due occurrence; expires if it dies.
     lease_until: datetime | None = Field(default=None, sa_column=_ts())
     offer_up_pending: bool = Field(default=False)
     redflag_checked_at: datetime | None = Field(default=None, sa_column=_ts())
@@ -184,6 +185,22 @@ class LevelChange(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
 
 
+class DeliveryStatus(StrEnum):
+    """What became of one reminder occurrence."""
+
+    CLAIMED = "claimed"  # being sent; a lease hands it on if the sender dies
+    SENT = "sent"
+    MISSED = "missed"  # not sent at a silly hour, long after it was due
+    SKIPPED = "skipped"  # the person skipped today
+    FAILED = "failed"
+    BLOCKED = "blocked"  # the person blocked the bot
+    SUPPRESSED = "suppressed"  # they had already stretched that day
+    UNCONFIRMED = "unconfirmed"  # sent twice without an answer; never a third time
+    # Outcomes of one attempt, never stored: the row stays claimed, or was settled before.
+    RETRY = "retry"
+    ALREADY_SETTLED = "already_settled"
+
+
 class Delivery(SQLModel, table=True):
     __tablename__ = "delivery"
 
@@ -196,8 +213,7 @@ class Delivery(SQLModel, table=True):
     # The plan plus the person's local date (or a snooze's own key): one reminder per occurrence.
     occurrence_key: str = Field(max_length=64, unique=True)
     due_at: datetime = Field(sa_column=_ts(nullable=False))
-    # claimed | sent | missed | skipped | failed | blocked | suppressed
-    status: str = Field(max_length=16)
+    status: str = Field(max_length=16)  # a DeliveryStatus
     attempts: int = Field(default=0)
     message_id: int | None = Field(default=None)
     error: str | None = Field(default=None, max_length=128)

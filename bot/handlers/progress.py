@@ -48,7 +48,7 @@ async def on_progress(ctx: Ctx) -> None:
 
     png = await charts.progress_png(progress.chart)
     caption = _caption(ctx, plan, progress)
-    await ctx.context.bot.send_photo(ctx.chat_id, png, caption=caption)
+    await ctx.after_commit(lambda: ctx.context.bot.send_photo(ctx.chat_id, png, caption=caption))
 
 
 @dataclass(frozen=True)
@@ -211,8 +211,10 @@ async def on_export(ctx: Ctx) -> None:
             level_changes=await reports.level_changes(s, user_id=ctx.user_id),
         )
     data = await export.csv_bytes(records)
-    await ctx.context.bot.send_document(
-        ctx.chat_id, data, filename=texts.EXPORT_FILENAME, caption=texts.EXPORT_CAPTION
+    await ctx.after_commit(
+        lambda: ctx.context.bot.send_document(
+            ctx.chat_id, data, filename=texts.EXPORT_FILENAME, caption=texts.EXPORT_CAPTION
+        )
     )
 
 

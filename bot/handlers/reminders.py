@@ -9,6 +9,7 @@ from bot import keyboards, texts
 from bot.routing import Ctx
 from bot.timefmt import clock_text, local_text
 from routines.schedule import PlanStatus
+from storage.models import DeliveryStatus
 from storage.queries import deliveries as delivery_q
 from storage.queries import plans as plan_q
 
@@ -34,7 +35,7 @@ async def _reminder_choice(ctx: Ctx, delivery_id: int, *, snooze: bool) -> None:
             plan.snooze_due_at = now + SNOOZE
             text = texts.SNOOZED.format(at=clock_text(plan.snooze_due_at, plan.tz))
         else:
-            delivery.status = "skipped"
+            delivery.status = DeliveryStatus.SKIPPED
             plan.snooze_due_at = None
             text = texts.SKIPPED_TODAY.format(next=local_text(plan.next_due_at, plan.tz))
     await ctx.answer()

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from routines.cadence import local_date, occurrence_key
+from routines.schedule import PlanStatus
 from storage.models import CheckIn, Delivery, ExerciseSession, Plan, User
 
 # A session that got past its check-ins counts as stretching that day.
@@ -45,7 +46,7 @@ class Due:
 
 def _due(now: datetime) -> ColumnElement[bool]:
     return and_(
-        col(Plan.status) == "active",
+        col(Plan.status) == PlanStatus.ACTIVE.value,
         or_(col(Plan.next_due_at) <= now, col(Plan.snooze_due_at) <= now),
         or_(col(Plan.lease_until).is_(None), col(Plan.lease_until) < now),
         # A pause for some days keeps the plan active; a snooze from before it must wait too.

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from routines.cadence import local_date
-from routines.schedule import parse_days
+from routines.schedule import PlanStatus, parse_days
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep, User
 
 FINISHED = ("done", "stopped")
@@ -115,13 +115,13 @@ def _paused(now: datetime) -> ColumnElement[bool]:
     # /pause N keeps the status "active" and sets paused_until; /pause alone sets "paused".
     # The NULL test is spelled out: NOT (NULL > now) is NULL, which would drop the row.
     return or_(
-        col(Plan.status) == "paused",
+        col(Plan.status) == PlanStatus.PAUSED.value,
         and_(col(Plan.paused_until).is_not(None), col(Plan.paused_until) > now),
     )
 
 
 def _reminding(now: datetime) -> ColumnElement[bool]:
-    return and_(col(Plan.status) == "active", not_(_paused(now)))
+    return and_(col(Plan.status) == PlanStatus.ACTIVE.value, not_(_paused(now)))
 
 
 async def count_plans(session: AsyncSession, *, now: datetime) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from sqlmodel import col
 from bot import buttons as b
 from bot import texts
 from bot.clock import Clock
-from bot.dispatcher import dispatch_once
+from bot.reminder_sender import send_one_batch
 from devtools.standin import BotMessage, ScriptedUser, StandIn
 from routines.safety import NextDay
 from storage.engine import Database
@@ -56,10 +56,10 @@ async def _start(user: ScriptedUser, *, pain: str = "2", tingling: str = "None")
 
 
 async def _reminders_at(app: Any, clock: Clock, user: ScriptedUser, due: datetime) -> int:
-    """Move the clock just past `due`, run one dispatcher round, count reminders received."""
+    """Move the clock just past `due`, run one round of the reminder sender, count reminders received."""
     clock.advance(due + timedelta(minutes=1) - clock.now())
     mark = len(user.chat.events)
-    await dispatch_once(app.bot_data.rt, app.bot)
+    await send_one_batch(app.bot_data.rt, app.bot)
     return sum("Time for your stretches" in text for text in _shown_since(user, mark))
 
 

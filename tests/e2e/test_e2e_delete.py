@@ -12,7 +12,7 @@ from sqlmodel import SQLModel, col
 
 from bot import buttons as b
 from bot.clock import Clock
-from bot.dispatcher import dispatch_once
+from bot.reminder_sender import send_one_batch
 from bot.texts import DATA_GONE, DELETE_YES
 from devtools.standin import ScriptedUser, StandIn
 from routines.plan import PainSide
@@ -98,7 +98,7 @@ async def test_delete_erases_every_row_of_the_person_and_no_one_elses(
         async with database.session() as s:
             due = (await s.execute(select(func.min(Plan.next_due_at)))).scalar_one()
         clock.advance(due + timedelta(minutes=1) - clock.now())
-        await dispatch_once(app.bot_data.rt, app.bot)  # a delivery row for each plan
+        await send_one_batch(app.bot_data.rt, app.bot)  # a delivery row for each plan
         await ann.send("/now")
         await ann.wait_for("Before we start")
         ann_owners, bob_owners = await _owners(database, ann.id), await _owners(database, bob.id)

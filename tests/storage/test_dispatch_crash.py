@@ -1,4 +1,4 @@
-"""A dispatcher process killed with SIGKILL in the middle of a fan-out, then restarted."""
+"""A reminder sender process killed with SIGKILL in the middle of a fan-out, then restarted."""
 
 from __future__ import annotations
 

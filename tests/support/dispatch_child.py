@@ -1,7 +1,7 @@
-"""A dispatcher process that a test can kill.
+"""A reminder sender process that a test can kill.
 
 Run as `python -m tests.support.dispatch_child DB_URL BASE_URL [--advance SECONDS]`: it
-builds the real Application (no polling), drains every due reminder through the dispatcher,
+builds the real Application (no polling), drains every due reminder through the reminder sender,
 prints "drained" and exits. `--advance` moves its clock, e.g. past the lease of a killed run."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.app import build_application
-from bot.dispatcher import dispatch_tick
+from bot.reminder_sender import send_due_reminders
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from tests.support.standin import TOKEN
@@ -29,7 +29,7 @@ async def drain(db_url: str, base_url: str, advance: float) -> None:
     rt: Runtime = app.bot_data.rt
     rt.clock.advance(timedelta(seconds=advance))
     async with app.bot:
-        await dispatch_tick(rt, app.bot)
+        await send_due_reminders(rt, app.bot)
     await rt.db.dispose()
     print("drained", rt.metrics.count("reminders_sent"), "sent", flush=True)
 

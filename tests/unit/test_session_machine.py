@@ -86,6 +86,8 @@ TABLE = [
      ["CancelTimer", "ShowStep"]),
     ("resume runs the clock again", _session(state=m.State.PAUSED, remaining=12.0, version=3),
      m.Resume(0), m.State.HOLDING, ["CancelTimer", "ArmTimer", "ShowStep"]),
+    ("a resume pressed after the hold ran out moves on", _holding(left=-1.0), m.Resume(0),
+     m.State.HOLDING, ["CancelTimer", "RecordStep", "ArmTimer", "ShowStep"]),
     ("skip records the step and moves on", _holding(), m.Skip(0), m.State.HOLDING,
      ["CancelTimer", "RecordStep", "ArmTimer", "ShowStep"]),
     ("stop asks the after question", _holding(), m.Stop(0), m.State.AFTER,

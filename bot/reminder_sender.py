@@ -1,4 +1,4 @@
-"""The reminder dispatcher: one per instance, on an interval tick of the instance's scheduler.
+"""The reminder sender: one per instance, on a repeating job of the instance's JobQueue.
 
 Claim due plans (a lease in the database), record one delivery per occurrence key, commit,
 send, then mark what happened and advance `next_due_at`. No transaction is open while a
@@ -28,6 +28,7 @@ from bot.runtime import Runtime
 from routines import schedule
 from routines.cadence import next_occurrence
 from routines.plan import PainSide, build_session
+from storage.models import DeliveryStatus
 from storage.queries import deliveries as delivery_q
 from storage.queries.deliveries import Due
 
@@ -64,13 +65,13 @@ RECORD_EVERY = 256
 
 @dataclass(frozen=True)
 class Result:
-    status: str  # sent | blocked | failed | retry (stays claimed until the lease expires)
+    status: DeliveryStatus  # sent, blocked, failed, or retry (stays claimed for now)
     message_id: int | None = None
     error: str | None = None
 
 
 @dataclass(frozen=True)
-class Outgoing:
+class DueReminder:
     due: Due
     delivery_id: int
     chat_id: int
@@ -80,9 +81,9 @@ class Outgoing:
     attempts: int = 0
 
 
-def start_dispatcher(app: App) -> None:
+def start_reminder_sender(app: App) -> None:
     app.bot_data.rt.job_queue.run_repeating(
-        lambda context: dispatch_tick(context.rt, context.bot),
+        lambda context: send_due_reminders(context.rt, context.bot),
         interval=app.bot_data.rt.settings.dispatch_interval_seconds,
         first=0,
         name="reminders",
@@ -90,14 +91,14 @@ def start_dispatcher(app: App) -> None:
     )
 
 
-async def dispatch_tick(rt: Runtime, bot: Bot) -> None:
+async def send_due_reminders(rt: Runtime, bot: Bot) -> None:
     """Without a limiter, drain all that is due; with one, send one budget-sized batch."""
     try:
-        while await dispatch_once(rt, bot) == _batch(rt) and not _limited(rt):
+        while await send_one_batch(rt, bot) == _batch(rt) and not _limited(rt):
             pass
-    except Exception:  # the dispatcher must outlive any one failure; the lease retries it
-        log.exception("dispatcher tick failed; due reminders stay claimable")
-        rt.metrics.inc("dispatcher_errors")
+    except Exception:  # the sender must outlive any one failure; the lease retries it
+        log.exception("reminder sender tick failed; due reminders stay claimable")
+        rt.metrics.inc("reminder_sender_errors")
 
 
 def _limited(rt: Runtime) -> bool:
@@ -118,7 +119,7 @@ def _concurrency(rt: Runtime) -> int:
     return max(1, math.ceil(rt.settings.rate_limit_per_second * LIMITER_QUEUE_SECONDS))
 
 
-async def dispatch_once(rt: Runtime, bot: Bot) -> int:
+async def send_one_batch(rt: Runtime, bot: Bot) -> int:
     """One claim-send-record round; returns how many occurrences it claimed."""
     now = rt.clock.now()
     claim = _Claim(now, now + timedelta(seconds=rt.settings.delivery_lease_seconds))
@@ -140,7 +141,9 @@ class _Claim:
     lease_until: datetime
 
 
-async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], claim: _Claim) -> list[Outgoing]:
+async def _prepare(
+    rt: Runtime, s: AsyncSession, dues: list[Due], claim: _Claim
+) -> list[DueReminder]:
     """Give each occurrence its delivery row, and settle those that need no message (missed,
     suppressed, settled before) in the claim's own transaction. Returns the messages to send."""
     stretched = await delivery_q.stretched_on(s, dues=dues)
@@ -153,26 +156,28 @@ async def _prepare(rt: Runtime, s: AsyncSession, dues: list[Due], claim: _Claim)
     attempts: dict[str, int] = {}
     for key, row in again.items():
         ids[key] = row.id or 0
-        if row.status != "claimed":
-            status[key] = "already_settled"
+        if row.status != DeliveryStatus.CLAIMED:
+            status[key] = DeliveryStatus.ALREADY_SETTLED
             continue
-        if status[key] == "claimed" and row.attempts >= MAX_COPIES:
-            status[key] = "unconfirmed"  # it may well have arrived, twice
+        if status[key] == DeliveryStatus.CLAIMED and row.attempts >= MAX_COPIES:
+            status[key] = DeliveryStatus.UNCONFIRMED  # it may well have arrived, twice
         row.status, attempts[key] = status[key], row.attempts
-    claimed = [due for due in dues if status[due.key] == "claimed"]
+    claimed = [due for due in dues if status[due.key] == DeliveryStatus.CLAIMED]
     outgoing, failed = await _messages(rt, s, claimed, ids, claim.at)
     outgoing = [replace(item, attempts=attempts.get(item.due.key, 0)) for item in outgoing]
-    plans = [_advance(due, claim.at) for due in dues if status[due.key] != "claimed"]
+    plans = [_advance(due, claim.at) for due in dues if status[due.key] != DeliveryStatus.CLAIMED]
     plans += [_advance(due, claim.at) for due, _ in failed]
-    deliveries = [{"id": ids[due.key], "status": "failed", "error": e} for due, e in failed]
+    deliveries = [
+        {"id": ids[due.key], "status": DeliveryStatus.FAILED, "error": e} for due, e in failed
+    ]
     await delivery_q.record(s, deliveries=deliveries, plans=plans, lease_until=claim.lease_until)
     for due in dues:
-        if status[due.key] != "claimed":
+        if status[due.key] != DeliveryStatus.CLAIMED:
             rt.metrics.reminder(status[due.key])
     return outgoing
 
 
-def _new_row(due: Due, status: str, now: datetime) -> dict[str, Any]:
+def _new_row(due: Due, status: DeliveryStatus, now: datetime) -> dict[str, Any]:
     return {
         "plan_id": due.plan_id,
         "occurrence_key": due.key,
@@ -183,29 +188,31 @@ def _new_row(due: Due, status: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _decide(due: Due, now: datetime, grace: timedelta, stretched: set[tuple[int, str]]) -> str:
+def _decide(
+    due: Due, now: datetime, grace: timedelta, stretched: set[tuple[int, str]]
+) -> DeliveryStatus:
     if now - due.due_at > grace:
-        return "missed"  # not sent at a silly hour
+        return DeliveryStatus.MISSED  # not sent at a silly hour
     if (due.user_id, due.local_date) in stretched:
-        return "suppressed"
-    return "claimed"
+        return DeliveryStatus.SUPPRESSED
+    return DeliveryStatus.CLAIMED
 
 
 async def _messages(
     rt: Runtime, s: AsyncSession, claimed: list[Due], ids: dict[str, int], now: datetime
-) -> tuple[list[Outgoing], list[tuple[Due, str]]]:
+) -> tuple[list[DueReminder], list[tuple[Due, str]]]:
     """Each reminder's message; one that cannot be built comes back with its error and does
     not hold up the rest."""
     user_ids = {due.user_id for due in claimed}
     chats = await delivery_q.chat_ids(s, user_ids=user_ids)
     pending = await delivery_q.next_day_pending(s, user_ids=user_ids)
-    outgoing: list[Outgoing] = []
+    outgoing: list[DueReminder] = []
     failed: list[tuple[Due, str]] = []
     for due in claimed:
         delivery_id = ids[due.key]
         try:
             text, markup = _message(rt, due, delivery_id, pending.get(due.user_id), now)
-            outgoing.append(Outgoing(due, delivery_id, chats[due.user_id], text, markup))
+            outgoing.append(DueReminder(due, delivery_id, chats[due.user_id], text, markup))
         except Exception as exc:  # e.g. a routine gone from the catalog
             log.exception("reminder for plan %s could not be built", due.plan_id)
             rt.metrics.inc("reminders_failed")
@@ -236,22 +243,23 @@ def _minutes(rt: Runtime, due: Due) -> int:
     return cache[key]
 
 
-async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], claim: _Claim) -> None:
+async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[DueReminder], claim: _Claim) -> None:
     sender = _Sender(rt, bot)
     recorder = _Recorder(rt, claim)
+    await _resend(rt, sender, recorder, [item for item in outgoing if item.attempts])
+    fresh = [item for item in outgoing if not item.attempts]
     workers = _concurrency(rt)
     # Reminders counted and waiting for a sender. A small queue keeps the reminders that
     # are counted but not yet sent (in doubt after a crash) to a chunk and a queue's worth.
-    queue: asyncio.Queue[Outgoing | None] = asyncio.Queue(maxsize=workers)
+    queue: asyncio.Queue[DueReminder | None] = asyncio.Queue(maxsize=workers)
 
     async def counter() -> None:
         """Count each chunk of sends in the database before it goes, one write per chunk,
         while the senders work on the chunk before."""
         try:
-            for start in range(0, len(outgoing), COUNT_EVERY):
-                chunk = outgoing[start : start + COUNT_EVERY]
-                async with rt.db.session() as s:
-                    await delivery_q.count_attempts(s, ids=[item.delivery_id for item in chunk])
+            for start in range(0, len(fresh), COUNT_EVERY):
+                chunk = fresh[start : start + COUNT_EVERY]
+                await _count(rt, chunk)
                 for item in chunk:
                     await queue.put(item)
         finally:
@@ -260,15 +268,28 @@ async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[Outgoing], claim: _Clai
 
     async def worker() -> None:
         while (item := await queue.get()) is not None:
-            try:
-                result = await sender.send(item)
-            except Exception as exc:  # whatever it was, the lease lets a later tick try again
-                log.exception("sending the reminder for plan %s failed", item.due.plan_id)
-                result = Result("retry", error=repr(exc)[:128])
-            recorder.add(item, result)
+            recorder.add(item, await sender.send_safely(item))
 
     await asyncio.gather(counter(), *(worker() for _ in range(workers)))
     await recorder.close()
+
+
+async def _resend(
+    rt: Runtime, sender: _Sender, recorder: _Recorder, items: list[DueReminder]
+) -> None:
+    """Reminders a crashed run counted, sent or not: one at a time, each counted just before
+    its send and recorded just after. A chunk counted ahead could be counted twice and sent
+    by neither of two crashed runs, and then MAX_COPIES would drop it unsent; this way a
+    second crash leaves at most one of them in doubt again. Only crash recovery pays for it."""
+    for item in items:
+        await _count(rt, [item])
+        recorder.add(item, await sender.send_safely(item))
+        await recorder.flush()
+
+
+async def _count(rt: Runtime, items: list[DueReminder]) -> None:
+    async with rt.db.session() as s:
+        await delivery_q.count_attempts(s, ids=[item.delivery_id for item in items])
 
 
 class _Sender:
@@ -283,12 +304,19 @@ class _Sender:
         self.deadline = self.loop.time() + rt.settings.delivery_lease_seconds / 2
         self.resume_at = 0.0
 
-    async def send(self, item: Outgoing) -> Result:
+    async def send_safely(self, item: DueReminder) -> Result:
+        try:
+            return await self.send(item)
+        except Exception as exc:  # whatever it was, the lease lets a later tick try again
+            log.exception("sending the reminder for plan %s failed", item.due.plan_id)
+            return Result(DeliveryStatus.RETRY, error=repr(exc)[:128])
+
+    async def send(self, item: DueReminder) -> Result:
         failures = 0
         while True:
             await asyncio.sleep(max(0.0, min(self.resume_at, self.deadline) - self.loop.time()))
             if self.loop.time() >= self.deadline:
-                return Result("retry", error="gave up for now")
+                return Result(DeliveryStatus.RETRY, error="gave up for now")
             try:
                 message = await self.bot.send_message(
                     item.chat_id, item.text, reply_markup=item.markup
@@ -296,28 +324,28 @@ class _Sender:
             except RetryAfter as exc:
                 self._hold_back(exc)
             except Forbidden as exc:
-                return Result("blocked", error=exc.message[:128])
+                return Result(DeliveryStatus.BLOCKED, error=exc.message[:128])
             except TimedOut as exc:
                 if not _never_left(exc):
                     # Telegram may have delivered it and only the answer was lost: sending
                     # it again risks a copy more than the person should ever get.
                     self.rt.metrics.api_error(exc)
-                    return Result("sent", error="timed out; counted as delivered")
+                    return Result(DeliveryStatus.SENT, error="timed out; counted as delivered")
                 failures += 1
                 self.rt.metrics.api_error(exc)
                 if failures == SEND_ATTEMPTS:
-                    return Result("retry", error=exc.message[:128])
+                    return Result(DeliveryStatus.RETRY, error=exc.message[:128])
                 await asyncio.sleep(BACKOFF_SECONDS * 2**failures)
             except BadRequest as exc:  # the request itself is wrong: resending won't help
-                return Result("failed", error=exc.message[:128])
+                return Result(DeliveryStatus.FAILED, error=exc.message[:128])
             except TelegramError as exc:  # timeouts, 5xx, connection errors
                 failures += 1
                 self.rt.metrics.api_error(exc)
                 if failures == SEND_ATTEMPTS:
-                    return Result("retry", error=exc.message[:128])
+                    return Result(DeliveryStatus.RETRY, error=exc.message[:128])
                 await asyncio.sleep(BACKOFF_SECONDS * 2**failures)
             else:
-                return Result("sent", message.message_id)
+                return Result(DeliveryStatus.SENT, message.message_id)
 
     def _hold_back(self, exc: RetryAfter) -> None:
         self.rt.metrics.inc("bot_api_retry_after")
@@ -338,10 +366,10 @@ class _Recorder:
     def __init__(self, rt: Runtime, claim: _Claim) -> None:
         self.rt = rt
         self.claim = claim
-        self.pending: list[tuple[Outgoing, Result]] = []
+        self.pending: list[tuple[DueReminder, Result]] = []
         self.writer: asyncio.Task[None] | None = None
 
-    def add(self, item: Outgoing, result: Result) -> None:
+    def add(self, item: DueReminder, result: Result) -> None:
         self.pending.append((item, result))
         idle = self.writer is None or self.writer.done()
         if idle and len(self.pending) >= RECORD_EVERY:
@@ -364,16 +392,16 @@ class _Recorder:
                     )
             except Exception:  # unrecorded, they stay claimed: sent again after the lease
                 log.exception("could not record %s reminders", len(chunk))
-                self.rt.metrics.inc("dispatcher_errors")
+                self.rt.metrics.inc("reminder_sender_errors")
 
     def _rows(
-        self, chunk: list[tuple[Outgoing, Result]], *, sent_at: datetime
+        self, chunk: list[tuple[DueReminder, Result]], *, sent_at: datetime
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         deliveries: list[dict[str, Any]] = []
         plans: list[dict[str, Any]] = []
         for item, result in chunk:
             self.rt.metrics.reminder(result.status)
-            if result.status == "retry":
+            if result.status == DeliveryStatus.RETRY:
                 # Stays claimed, and its plan leased. Telegram answered with an error, so this
                 # send did not arrive and does not count towards MAX_COPIES.
                 deliveries.append(
@@ -386,10 +414,10 @@ class _Recorder:
                     "status": result.status,
                     "message_id": result.message_id,
                     "error": result.error,
-                    "sent_at": sent_at if result.status == "sent" else None,
+                    "sent_at": sent_at if result.status == DeliveryStatus.SENT else None,
                 }
             )
-            blocked = result.status == "blocked"
+            blocked = result.status == DeliveryStatus.BLOCKED
             if blocked:
                 self.rt.blocked.add(item.due.user_id)
             plans.append(_deactivate(item.due) if blocked else _advance(item.due, self.claim.at))
@@ -399,8 +427,8 @@ class _Recorder:
 def _deactivate(due: Due) -> dict[str, Any]:
     return {
         "id": due.plan_id,
-        "status": "blocked",
-        "status_reason": "bot_blocked",
+        "status": schedule.PlanStatus.BLOCKED,
+        "status_reason": schedule.PlanReason.BOT_BLOCKED,
         "next_due_at": None,
         "snooze_due_at": None,
         "lease_until": None,

@@ -1,4 +1,4 @@
-"""The reminder dispatcher through the stand-in: on time, once, and through Bot API faults."""
+"""The reminder sender through the stand-in: on time, once, and through Bot API faults."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from telegram.ext import Application
 
 from bot import buttons as b
 from bot import comeback
-from bot import dispatcher as dispatcher_module
+from bot import reminder_sender as sender_module
 from bot.app import build_application
-from bot.dispatcher import dispatch_once, dispatch_tick
+from bot.reminder_sender import send_due_reminders, send_one_batch
 from bot.runtime import Runtime
 from bot.texts import STALE_BUTTON
 from bot.timefmt import local_text
@@ -48,7 +48,7 @@ def runtime(app: Application) -> Runtime:  # type: ignore[type-arg]
 
 
 @asynccontextmanager
-async def dispatcher(
+async def reminder_sender(
     standin: StandIn, db: Database, **overrides: Any
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The real Application's bot and runtime, without polling or a scheduler: the test ticks."""
@@ -95,9 +95,9 @@ async def test_a_due_plan_gets_exactly_one_reminder(standin: StandIn, database: 
         await onboard(ann, zone="Asia/Kolkata")
         plan = await move_to_due(app, database, ann.id)
         rt = runtime(app)
-        assert await dispatch_once(rt, app.bot) == 1
+        assert await send_one_batch(rt, app.bot) == 1
         reminder = await ann.wait_for(REMINDER)
-        assert await dispatch_once(rt, app.bot) == 0
+        assert await send_one_batch(rt, app.bot) == 0
     routine = default_catalog().get(plan.routine_id)
     minutes = build_session(routine, plan.level, plan.side).minutes  # type: ignore[arg-type]
     assert reminder.text is not None
@@ -133,7 +133,7 @@ async def test_the_scheduler_tick_sends_when_the_time_comes(
 async def test_a_reminder_past_its_grace_is_missed_not_sent(
     standin: StandIn, database: Database
 ) -> None:
-    async with dispatcher(standin, database) as app:
+    async with reminder_sender(standin, database) as app:
         grace = timedelta(seconds=runtime(app).settings.reminder_grace_seconds)
         [late] = await seed(app, 1, ago=grace + timedelta(minutes=1))
         [in_time] = await seed_due_plans(
@@ -142,7 +142,7 @@ async def test_a_reminder_past_its_grace_is_missed_not_sent(
             due_at=runtime(app).clock.now() - grace + timedelta(minutes=1),
             first_id=200_000,
         )
-        await dispatch_tick(runtime(app), app.bot)
+        await send_due_reminders(runtime(app), app.bot)
     assert sends(standin) == {in_time: 1}
     statuses = {row.plan_id: row.status for row in await deliveries(database)}
     assert sorted(statuses.values()) == ["missed", "sent"]
@@ -154,10 +154,10 @@ async def test_after_downtime_each_plan_gets_one_catch_up(
     standin: StandIn, database: Database
 ) -> None:
     # Down for three days, with a grace long enough to cover them: still only one reminder.
-    async with dispatcher(standin, database, reminder_grace_seconds=5 * 86_400) as app:
+    async with reminder_sender(standin, database, reminder_grace_seconds=5 * 86_400) as app:
         ids = await seed(app, 3, ago=timedelta(days=3, minutes=1))
         for _ in range(3):
-            await dispatch_tick(runtime(app), app.bot)
+            await send_due_reminders(runtime(app), app.bot)
     assert sends(standin) == dict.fromkeys(ids, 1)
     for user_id in ids:
         plan = await plan_of(database, user_id)
@@ -167,7 +167,7 @@ async def test_after_downtime_each_plan_gets_one_catch_up(
 async def test_paused_stopped_and_blocked_plans_get_nothing(
     standin: StandIn, database: Database
 ) -> None:
-    async with dispatcher(standin, database) as app:
+    async with reminder_sender(standin, database) as app:
         now = runtime(app).clock.now()
         paused, stopped, blocked, away, active = await seed(app, 5)
         await set_plans(database, [paused], status="paused")
@@ -181,14 +181,14 @@ async def test_paused_stopped_and_blocked_plans_get_nothing(
             paused_until=now + timedelta(days=2),
             snooze_due_at=now - timedelta(minutes=1),
         )
-        await dispatch_tick(runtime(app), app.bot)
+        await send_due_reminders(runtime(app), app.bot)
     assert sends(standin) == {active: 1}
 
 
 async def test_no_reminder_on_a_day_a_session_already_ran(
     standin: StandIn, database: Database
 ) -> None:
-    async with dispatcher(standin, database) as app:
+    async with reminder_sender(standin, database) as app:
         stretched, only_started = await seed(app, 2)
         due = (await plan_of(database, stretched)).next_due_at
         assert due is not None
@@ -204,7 +204,7 @@ async def test_no_reminder_on_a_day_a_session_already_ran(
                     local_date=due.date().isoformat(),  # the seeded plans are in UTC
                 )
                 s.add(session)
-        await dispatch_tick(runtime(app), app.bot)
+        await send_due_reminders(runtime(app), app.bot)
     # Answering the first check-in question is not stretching yet.
     assert sends(standin) == {only_started: 1}
     assert {r.status for r in await deliveries(database)} == {"suppressed", "sent"}
@@ -222,19 +222,19 @@ async def test_snooze_makes_one_more_reminder_thirty_minutes_later(
         cy = standin.user(4003)
         await onboard(cy, time="19:00", zone="America/New_York")
         plan = await move_to_due(app, database, cy.id)
-        await dispatch_once(rt, app.bot)
+        await send_one_batch(rt, app.bot)
         await cy.wait_for(REMINDER)
         await cy.press("Snooze 30 min")
         snoozed = await cy.wait_for("Snoozed")
         assert "19:31" in snoozed.display_text and snoozed.buttons == []
-        assert await dispatch_once(rt, app.bot) == 0
+        assert await send_one_batch(rt, app.bot) == 0
         rt.clock.advance(timedelta(minutes=29))
-        assert await dispatch_once(rt, app.bot) == 0
+        assert await send_one_batch(rt, app.bot) == 0
         rt.clock.advance(timedelta(minutes=2))
-        assert await dispatch_once(rt, app.bot) == 1
+        assert await send_one_batch(rt, app.bot) == 1
         again = await cy.wait_for(REMINDER)
         assert [b["text"] for b in again.buttons] == BUTTONS
-        assert await dispatch_once(rt, app.bot) == 0
+        assert await send_one_batch(rt, app.bot) == 0
     rows = await deliveries(database)
     assert [r.status for r in rows] == ["sent", "sent"]
     assert ":s:" in rows[1].occurrence_key
@@ -253,14 +253,14 @@ async def test_skip_records_a_skip_and_sends_nothing_more_today(
         dan = standin.user(4004)
         await onboard(dan)
         await move_to_due(app, database, dan.id)
-        await dispatch_once(rt, app.bot)
+        await send_one_batch(rt, app.bot)
         await dan.wait_for(REMINDER)
         await dan.press("Skip today")
         await dan.wait_for("no stretches today")
         rt.clock.advance(timedelta(hours=6))
-        assert await dispatch_once(rt, app.bot) == 0
+        assert await send_one_batch(rt, app.bot) == 0
         await move_to_due(app, database, dan.id)
-        assert await dispatch_once(rt, app.bot) == 1  # the next planned day
+        assert await send_one_batch(rt, app.bot) == 1  # the next planned day
     assert [r.status for r in await deliveries(database)] == ["skipped", "sent"]
 
 
@@ -272,7 +272,7 @@ async def test_someone_elses_reminder_button_changes_nothing(
         await onboard(eve)
         await onboard(fay, time="19:00")
         await move_to_due(app, sqlite_db, eve.id)
-        await dispatch_once(runtime(app), app.bot)
+        await send_one_batch(runtime(app), app.bot)
         reminder = await eve.wait_for(REMINDER)
         # Fay's evening reminder may fall due (as missed) before Eve's, by the day of the week.
         eves_plan = await plan_of(sqlite_db, eve.id)
@@ -306,7 +306,7 @@ async def test_a_new_zone_in_settings_moves_the_next_reminder(
         local = after.next_due_at.astimezone(ZoneInfo("Asia/Tokyo"))  # type: ignore[union-attr]
         assert (local.hour, local.minute) == (7, 0)
         await move_to_due(app, database, gus.id)
-        assert await dispatch_once(runtime(app), app.bot) == 1
+        assert await send_one_batch(runtime(app), app.bot) == 1
         await gus.wait_for(REMINDER)
     [row] = await deliveries(database)
     assert row.occurrence_key.endswith(local.date().isoformat())
@@ -320,7 +320,7 @@ class ChangingBot:
 
     async def send_message(self, chat_id: int, *args: Any, **kwargs: Any) -> Any:
         # A transaction of its own: on SQLite's one connection this would wait forever if
-        # the dispatcher held one open across the network call.
+        # the sender held one open across the network call.
         async with self.db.session() as s:
             values = {"time_local": "21:30", "next_due_at": self.moved_to, "lease_until": None}
             await s.execute(update(Plan).where(Plan.user_id == chat_id).values(**values))  # type: ignore[arg-type]
@@ -330,11 +330,11 @@ class ChangingBot:
 async def test_a_change_during_the_send_keeps_its_new_schedule(
     standin: StandIn, database: Database
 ) -> None:
-    async with dispatcher(standin, database) as app:
+    async with reminder_sender(standin, database) as app:
         [user_id] = await seed(app, 1)
         moved_to = runtime(app).clock.now().replace(microsecond=0) + timedelta(hours=3)
         async with asyncio.timeout(10):
-            await dispatch_tick(runtime(app), ChangingBot(app.bot, database, moved_to))  # type: ignore[arg-type]
+            await send_due_reminders(runtime(app), ChangingBot(app.bot, database, moved_to))  # type: ignore[arg-type]
     assert sends(standin) == {user_id: 1}
     plan = await plan_of(database, user_id)
     assert (plan.next_due_at, plan.time_local) == (moved_to, "21:30")
@@ -345,11 +345,11 @@ async def test_a_change_during_the_send_keeps_its_new_schedule(
 
 
 async def test_a_429_storm_waits_and_loses_nothing(standin: StandIn, database: Database) -> None:
-    async with dispatcher(standin, database) as app:
+    async with reminder_sender(standin, database) as app:
         ids = await seed(app, 30)
         standin.fail_next("sendMessage", 429, n=12, retry_after=1)
         started = time.monotonic()
-        await dispatch_tick(runtime(app), app.bot)
+        await send_due_reminders(runtime(app), app.bot)
         waited = time.monotonic() - started
         assert runtime(app).metrics.count("bot_api_retry_after") >= 1
     assert sends(standin) == dict.fromkeys(ids, 1)
@@ -360,13 +360,13 @@ async def test_a_429_storm_waits_and_loses_nothing(standin: StandIn, database: D
 async def test_blocked_people_have_their_plan_deactivated(
     standin: StandIn, database: Database
 ) -> None:
-    async with dispatcher(standin, database) as app:
+    async with reminder_sender(standin, database) as app:
         ids = await seed(app, 10)
         for chat_id in ids[:3]:
             standin.block(chat_id)
-        await dispatch_tick(runtime(app), app.bot)
+        await send_due_reminders(runtime(app), app.bot)
         runtime(app).clock.advance(timedelta(days=1))
-        await dispatch_tick(runtime(app), app.bot)
+        await send_due_reminders(runtime(app), app.bot)
     assert sends(standin) == dict.fromkeys(ids[3:], 2)
     for user_id in ids[:3]:
         plan = await plan_of(database, user_id)
@@ -382,14 +382,14 @@ async def test_blocked_people_have_their_plan_deactivated(
 async def test_server_errors_are_retried_and_the_rest_come_after_the_lease(
     standin: StandIn, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dispatcher_module, "BACKOFF_SECONDS", 0.01)
-    async with dispatcher(standin, database, delivery_lease_seconds=30) as app:
+    monkeypatch.setattr(sender_module, "BACKOFF_SECONDS", 0.01)
+    async with reminder_sender(standin, database, delivery_lease_seconds=30) as app:
         rt = runtime(app)
         ids = await seed(app, 40)
         # Three failures in a row leave a reminder to the lease: about one in five here.
         standin.faults.rate_5xx = 0.6
         for _ in range(20):
-            await dispatch_tick(rt, app.bot)
+            await send_due_reminders(rt, app.bot)
             if len(sends(standin)) == len(ids):
                 break
             rt.clock.advance(timedelta(seconds=31))  # the leases of what was left run out
@@ -404,13 +404,13 @@ async def test_server_errors_are_retried_and_the_rest_come_after_the_lease(
 async def test_a_bad_request_fails_that_one_and_is_not_resent(
     standin: StandIn, database: Database
 ) -> None:
-    async with dispatcher(standin, database) as app:
+    async with reminder_sender(standin, database) as app:
         rt = runtime(app)
         ids = await seed(app, 5)
         standin.fail_next("sendMessage", 400, description="Bad Request: chat not found")
-        await dispatch_tick(rt, app.bot)
+        await send_due_reminders(rt, app.bot)
         rt.clock.advance(timedelta(minutes=10))  # past any lease
-        await dispatch_tick(rt, app.bot)
+        await send_due_reminders(rt, app.bot)
     assert len(sends(standin)) == 4 and set(sends(standin).values()) == {1}
     statuses = Counter(r.status for r in await deliveries(database))
     assert statuses == {"sent": 4, "failed": 1}
@@ -431,15 +431,15 @@ class FlakyBot:
         return await self.bot.send_message(*args, **kwargs)
 
 
-async def test_no_error_stops_the_dispatcher(standin: StandIn, sqlite_db: Database) -> None:
-    async with dispatcher(standin, sqlite_db) as app:
+async def test_no_error_stops_the_reminder_sender(standin: StandIn, sqlite_db: Database) -> None:
+    async with reminder_sender(standin, sqlite_db) as app:
         rt = runtime(app)
         gone, *rest = await seed(app, 4)
         await set_plans(sqlite_db, [gone], routine_id="no_longer_in_the_catalog")
         flaky = FlakyBot(app.bot)
-        await dispatch_tick(rt, flaky)  # type: ignore[arg-type]
+        await send_due_reminders(rt, flaky)  # type: ignore[arg-type]
         rt.clock.advance(timedelta(seconds=rt.settings.delivery_lease_seconds + 1))
-        await dispatch_tick(rt, flaky)  # type: ignore[arg-type]
+        await send_due_reminders(rt, flaky)  # type: ignore[arg-type]
     # The unknown routine failed alone; the unexpected error was retried after the lease.
     assert flaky.calls == 4
     assert sends(standin) == dict.fromkeys(rest, 1)
@@ -448,7 +448,7 @@ async def test_no_error_stops_the_dispatcher(standin: StandIn, sqlite_db: Databa
     assert (await plan_of(sqlite_db, gone)).next_due_at > datetime.now(UTC)  # type: ignore[operator]
 
 
-# --- two dispatchers on one PostgreSQL database -------------------------------------------------
+# --- two reminder senders on one PostgreSQL database -------------------------------------------------
 
 
 @pytest.fixture
@@ -466,16 +466,16 @@ async def pg_pair() -> AsyncIterator[tuple[Database, Database]]:
                 await db.dispose()
 
 
-async def test_two_dispatchers_deliver_each_of_5000_exactly_once(
+async def test_two_senders_deliver_each_of_5000_exactly_once(
     standin: StandIn, pg_pair: tuple[Database, Database]
 ) -> None:
     first, second = pg_pair
     async with (
-        dispatcher(standin, first, dispatch_batch_size=100) as a,
-        dispatcher(standin, second, dispatch_batch_size=100) as b,
+        reminder_sender(standin, first, dispatch_batch_size=100) as a,
+        reminder_sender(standin, second, dispatch_batch_size=100) as b,
     ):
         ids = await seed(a, 5000)
-        await asyncio.gather(*(dispatch_tick(runtime(app), app.bot) for app in (a, b)))
+        await asyncio.gather(*(send_due_reminders(runtime(app), app.bot) for app in (a, b)))
         shares = [runtime(app).metrics.count("reminders_sent") for app in (a, b)]
     assert sends(standin) == dict.fromkeys(ids, 1)
     assert sum(shares) == 5000 and min(shares) > 0, shares
@@ -495,7 +495,7 @@ async def test_a_person_who_blocked_the_bot_and_comes_back_gets_reminders_again(
         await onboard(hal)
         await move_to_due(app, database, hal.id)
         standin.fail_next("sendMessage", 403)
-        await dispatch_once(rt, app.bot)
+        await send_one_batch(rt, app.bot)
         assert (await plan_of(database, hal.id)).status == "blocked"
 
         rt.blocked.clear()  # as on an instance that did not send the reminder
@@ -507,7 +507,7 @@ async def test_a_person_who_blocked_the_bot_and_comes_back_gets_reminders_again(
         assert local_text(plan.next_due_at, plan.tz) in back.text
 
         await move_to_due(app, database, hal.id)
-        assert await dispatch_once(rt, app.bot) == 1
+        assert await send_one_batch(rt, app.bot) == 1
         await hal.wait_for(REMINDER)
         await hal.send("/start")
         summary = await hal.wait_for("Your plan")
@@ -520,12 +520,12 @@ async def test_a_slow_api_never_gets_anyone_the_same_reminder_three_times(
 ) -> None:
     """Answers later than the client waits (PTB gives up after 5 s), for longer than a lease:
     each timed-out send may well have arrived, so it counts as delivered."""
-    async with dispatcher(standin, database, delivery_lease_seconds=10) as app:
+    async with reminder_sender(standin, database, delivery_lease_seconds=10) as app:
         rt = runtime(app)
         ids = await seed(app, 8)
         standin.faults.slow("sendMessage", 6, for_seconds=40)
         for _ in range(3):
-            await dispatch_tick(rt, app.bot)
+            await send_due_reminders(rt, app.bot)
             rt.clock.advance(timedelta(seconds=11))  # past the lease
     counts = sends(standin)
     assert set(counts) == set(ids), "a reminder was lost"
@@ -552,10 +552,10 @@ async def test_a_timeout_before_anything_was_sent_is_tried_again(
     standin: StandIn, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only a send that may have arrived counts as delivered; a pool timeout sent nothing."""
-    monkeypatch.setattr(dispatcher_module, "BACKOFF_SECONDS", 0.01)
-    async with dispatcher(standin, sqlite_db) as app:
+    monkeypatch.setattr(sender_module, "BACKOFF_SECONDS", 0.01)
+    async with reminder_sender(standin, sqlite_db) as app:
         ids = await seed(app, 1)
-        await dispatch_tick(runtime(app), PoolBoundBot(app.bot, failures=2))  # type: ignore[arg-type]
+        await send_due_reminders(runtime(app), PoolBoundBot(app.bot, failures=2))  # type: ignore[arg-type]
     assert sends(standin) == dict.fromkeys(ids, 1)
     [row] = await deliveries(sqlite_db)
     assert (row.status, row.error) == ("sent", None)
