@@ -55,6 +55,7 @@ from bench.sessions import (
     running_bot,
 )
 from bot import keyboards, texts
+from bot.buttons import Moment
 from bot.handlers import general
 from bot.metrics import Metrics, Samples
 from bot.routing import Ctx
@@ -334,13 +335,15 @@ def ratios(result: dict[str, Any], kind: str) -> list[float]:
 
 
 KINDS = (("before", "bot: pain before (typed)"), ("after", "bot: pain after (typed)"))
+# Throughput against the echo bot, median of the rounds (issue 16's budgets).
+BUDGET = {"before": 0.6, "after": 0.5}
 
 
 def passed(result: dict[str, Any], kind: str) -> tuple[bool, bool]:
     """(throughput budget met, latency budget met) for one kind."""
     last = result["rounds"][-1]
     added = last[kind]["p99"] - last["echo"]["p99"]
-    return statistics.median(ratios(result, kind)) >= 0.7, added < 0.05
+    return statistics.median(ratios(result, kind)) >= BUDGET[kind], added < 0.05
 
 
 def report(result: dict[str, Any]) -> str:
@@ -380,7 +383,8 @@ def report(result: dict[str, Any]) -> str:
         ok_ratio, ok_latency = passed(result, kind)
         verdicts.append(
             f"  {name}: throughput median {statistics.median(each):.2f}x "
-            f"(rounds {min(each):.2f}-{max(each):.2f}) >= 0.7x {'OK' if ok_ratio else 'MISSED'}; "
+            f"(rounds {min(each):.2f}-{max(each):.2f}) >= {BUDGET[kind]}x "
+            f"{'OK' if ok_ratio else 'MISSED'}; "
             f"p99 added {added * 1000:.1f} ms < 50 ms {'OK' if ok_latency else 'MISSED'}"
         )
     lines += ["budgets:", *verdicts]
@@ -423,9 +427,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def _same_reply_without_database(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if ctx := Ctx.of(update, context):
-        await ctx.send(texts.TINGLING_BEFORE, keyboards.tingling(1, "b"))
+async def _same_reply_without_database(ctx: Ctx) -> None:
+    await ctx.send(texts.TINGLING_BEFORE, keyboards.tingling(1, Moment.BEFORE))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,3 +28,6 @@ async def polling(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterat
         if app.post_stop:
             await app.post_stop(app)
         await app.shutdown()
+        # run_polling calls these three hooks itself; started by hand, so must we.
+        if app.post_shutdown:
+            await app.post_shutdown(app)
