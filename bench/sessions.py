@@ -49,7 +49,7 @@ from devtools.standin import BotMessage, ScriptedUser, StandIn
 from devtools.standin.polling import polling
 from devtools.support import in_schema, postgres_schema
 from routines.model import default_catalog
-from routines.plan import PainSide, build_session
+from routines.plan import Pace, PainSide, build_session
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, SessionStep, User
@@ -249,8 +249,10 @@ def people(n: int, *, scale: float, get_ready: float, first_id: int = FIRST_USER
     out = []
     for i in range(n):
         routine_id, level = MIX[i % len(MIX)]
-        steps = build_session(catalog.get(routine_id), level, PainSide.LEFT).steps
-        seconds = [(get_ready + step.seconds) * scale for step in steps]
+        # The bot's own pace: its get-ready, and the default pause to change position.
+        pace = Pace(get_ready=get_ready)
+        steps = build_session(catalog.get(routine_id), level, PainSide.LEFT, pace=pace).steps
+        seconds = [(step.ready + step.seconds) * scale for step in steps]
         out.append(Person(first_id + i, routine_id, level, seconds))
     return out
 

@@ -66,6 +66,7 @@ COMMANDS: dict[str, CtxHandler] = {
     "delete": plan_commands.on_delete,
     "now": session_flow.on_now,
     "redflags": safety_checks.on_redflags,
+    "learn": general.on_learn,
     "progress": progress.on_progress,
     "history": progress.on_history,
     "export": progress.on_export,
@@ -79,6 +80,9 @@ ROUTES = Routes(
         .on(b.RoutineList, onboarding.on_list)
         .on(b.RoutinePreview, onboarding.on_preview)
         .on(b.RoutineChoice, onboarding.on_routine)
+        .on(b.RoutineFit, onboarding.on_routine_fit)
+        .on(b.LearnCard, general.on_learn_card)
+        .on(b.FloorChoice, onboarding.on_floor)
         .on(b.SideChoice, onboarding.on_side)
         .on(b.DayToggle, onboarding.on_day)
         .on(b.DaysDone, onboarding.on_days_done)
@@ -108,7 +112,7 @@ ROUTES = Routes(
         "ci:quick": checkins.on_text_in_session,
     },
     # The red-flag screen answers anyone who has it, known or not: its advice must arrive.
-    anyone=frozenset({b.RedFlags}),
+    anyone=frozenset({b.RedFlags, b.LearnCard}),
 )
 
 

@@ -43,6 +43,7 @@ class Command(StrEnum):
     SKIP = "k"
     STOP = "s"
     HURT = "h"
+    DONE = "d"
 
 
 class Origin(StrEnum):
@@ -58,6 +59,7 @@ class Setting(StrEnum):
     DAYS = "days"
     TIME = "time"
     ZONE = "zone"
+    FLOOR = "floor"
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,27 @@ class RoutinePreview(Button):
 class RoutineChoice(Button):
     PREFIX = "rc"
     routine_id: str
+
+
+@dataclass(frozen=True)
+class LearnCard(Button):
+    PREFIX = "lc"
+    index: int
+
+
+@dataclass(frozen=True)
+class RoutineFit(Button):
+    """The answer to a routine's "not for you if" question: `fits` goes on with it."""
+
+    PREFIX = "rf"
+    routine_id: str
+    fits: bool
+
+
+@dataclass(frozen=True)
+class FloorChoice(Button):
+    PREFIX = "fl"
+    floor: bool
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from telegram import (
 
 from bot import buttons as b
 from bot import texts
-from routines.model import Catalog
+from routines.model import Routine
 from routines.plan import PainSide
 from routines.safety import NextDay, Tingling
 from routines.session import NerveChoice
@@ -44,9 +44,11 @@ def red_flags(origin: b.Origin) -> InlineKeyboardMarkup:
     )
 
 
-def routine_list(catalog: Catalog) -> InlineKeyboardMarkup:
+def routine_list(routines: list[tuple[Routine, int]]) -> InlineKeyboardMarkup:
+    """Each routine with the minutes of the level a person starts at."""
     return _markup(
-        [_b(f"{r.title} · {r.minutes(r.top_level)} min", b.RoutinePreview(r.id))] for r in catalog
+        [_b(texts.ROUTINE_BUTTON.format(title=r.title, minutes=m), b.RoutinePreview(r.id))]
+        for r, m in routines
     )
 
 
@@ -55,6 +57,37 @@ def routine_preview(routine_id: str) -> InlineKeyboardMarkup:
         [
             [_b(texts.CHOOSE_THIS, b.RoutineChoice(routine_id))],
             [_b(texts.BACK_TO_LIST, b.RoutineList())],
+        ]
+    )
+
+
+def learn(index: int) -> InlineKeyboardMarkup:
+    """Previous and next, wrapping round, so the card is edited in place."""
+    total = len(texts.LEARN_CARDS)
+    return _markup(
+        [
+            [
+                _b(texts.LEARN_PREVIOUS, b.LearnCard((index - 1) % total)),
+                _b(texts.LEARN_NEXT, b.LearnCard((index + 1) % total)),
+            ]
+        ]
+    )
+
+
+def floor() -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [_b(texts.FLOOR_YES, b.FloorChoice(floor=True))],
+            [_b(texts.FLOOR_NO, b.FloorChoice(floor=False))],
+        ]
+    )
+
+
+def routine_fit(routine_id: str) -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [_b(texts.FITS_NO, b.RoutineFit(routine_id, fits=True))],
+            [_b(texts.FITS_YES, b.RoutineFit(routine_id, fits=False))],
         ]
     )
 
@@ -125,8 +158,9 @@ def delete_confirm() -> InlineKeyboardMarkup:
 
 
 def controls(
-    session_id: int, index: int, *, paused: bool, nerve_check: bool = False
+    session_id: int, index: int, *, paused: bool, nerve_check: bool = False, done: bool = False
 ) -> InlineKeyboardMarkup:
+    """A step card's buttons; `done` adds a Done for a set of reps finished early."""
     toggle = (
         _b(texts.RESUME, b.Control(session_id, index, b.Command.RESUME))
         if paused
@@ -134,6 +168,7 @@ def controls(
     )
     return _markup(
         [
+            [_b(texts.DONE, b.Control(session_id, index, b.Command.DONE))] if done else [],
             [toggle, _b(texts.SKIP, b.Control(session_id, index, b.Command.SKIP))],
             [
                 _b(texts.STOP, b.Control(session_id, index, b.Command.STOP)),

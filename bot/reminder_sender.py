@@ -25,9 +25,9 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, Tim
 from bot import keyboards, texts
 from bot.context import App
 from bot.runtime import Runtime
+from bot.session_plans import plan_of
 from routines import schedule
 from routines.cadence import next_occurrence
-from routines.plan import PainSide, build_session
 from storage.models import DeliveryStatus
 from storage.queries import deliveries as delivery_q
 from storage.queries.deliveries import Due
@@ -35,6 +35,9 @@ from storage.queries.deliveries import Due
 log = logging.getLogger(__name__)
 
 REDFLAG_EVERY = timedelta(weeks=4)
+# One reminder in this many ends with a line from /learn; by delivery id, so it is the same
+# line whichever instance sends it.
+TIP_EVERY = 3
 # Transient failures (timeouts, 5xx) tried this often per tick before the lease takes over.
 SEND_ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
@@ -230,17 +233,14 @@ def _message(
         text += "\n\n" + texts.NEXT_DAY_QUESTION
     if redflag_due:
         text += texts.REMINDER_REDFLAG
+    elif delivery_id % TIP_EVERY == 0:
+        text += "\n\n" + texts.TIPS[delivery_id // TIP_EVERY % len(texts.TIPS)]
     return text, keyboards.reminder(delivery_id, next_day_session=next_day, redflag_due=redflag_due)
 
 
 def _minutes(rt: Runtime, due: Due) -> int:
-    """The length of the person's own session, at their level (cached: a fan-out repeats)."""
-    cache: dict[tuple[str, int, str], int] = rt.extras.setdefault("reminder_minutes", {})
-    key = (due.routine_id, due.level, due.side)
-    if key not in cache:
-        routine = rt.catalog.get(due.routine_id)
-        cache[key] = build_session(routine, due.level, PainSide(due.side)).minutes
-    return cache[key]
+    """The length of the person's own session, at their level."""
+    return plan_of(rt, due.routine_id, due.level, due.side, due.floor).minutes
 
 
 async def _fan_out(rt: Runtime, bot: Bot, outgoing: list[DueReminder], claim: _Claim) -> None:

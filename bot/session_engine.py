@@ -22,8 +22,8 @@ from bot import cards, decisions, keyboards, texts
 from bot.context import BotContext
 from bot.routing import edit_message, split_dialog
 from bot.runtime import Runtime
+from bot.session_plans import steps_of
 from routines import session as machine
-from routines.plan import PainSide, PlannedStep, build_session
 from routines.safety import Answer, Decision, decide
 from routines.schedule import PlanReason, PlanStatus
 from storage.models import CheckIn, ExerciseSession, Plan, User
@@ -56,15 +56,6 @@ class Outgoing:
     countdown: bool = False
 
 
-def steps_of(rt: Runtime, row: ExerciseSession) -> tuple[PlannedStep, ...]:
-    cache: dict[tuple[str, int, str], tuple[PlannedStep, ...]] = rt.extras.setdefault("plans", {})
-    key = (row.routine_id, row.level, row.side)
-    if key not in cache:
-        routine = rt.catalog.get(row.routine_id)
-        cache[key] = build_session(routine, row.level, PainSide(row.side)).steps
-    return cache[key]
-
-
 def real(rt: Runtime, seconds: float) -> timedelta:
     return timedelta(seconds=seconds * rt.settings.timer_scale)
 
@@ -72,7 +63,6 @@ def real(rt: Runtime, seconds: float) -> timedelta:
 def timing(rt: Runtime) -> machine.Timing:
     settings = rt.settings
     return machine.Timing(
-        get_ready=settings.get_ready_seconds,
         edit_every=settings.countdown_edit_seconds,
         scale=settings.timer_scale,
     )
@@ -223,7 +213,11 @@ class Turn:
         status = cards.clock(step, show.clock, show.seconds)
         text = cards.card(step, len(steps), status, lead)
         markup = keyboards.controls(
-            self.row.id or 0, show.index, paused=show.paused, nerve_check=show.nerve_check
+            self.row.id or 0,
+            show.index,
+            paused=show.paused,
+            nerve_check=show.nerve_check,
+            done=step.on_one_card,
         )
         return Outgoing(self._preface(show.prefaces, text), markup)
 

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # Sessions: how often the countdown edits the step message, and the pause between steps.
     countdown_edit_seconds: float = Field(default=30.0, ge=10.0)
     get_ready_seconds: float = Field(default=5.0, ge=0.0, le=60.0)
+    # The pause when the next card needs another position: lying down, turning over, getting up.
+    position_change_seconds: float = Field(default=20.0, ge=0.0, le=60.0)
     # Multiplies every hold; tests and benchmarks shrink it so a routine takes milliseconds.
     timer_scale: float = Field(default=1.0, gt=0.0, le=1.0)
     # How often an instance says it is alive; after 3 missed beats another takes its sessions.

@@ -17,10 +17,62 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("pause", "Pause reminders"),
     ("resume", "Resume reminders"),
     ("redflags", "Check the warning signs"),
+    ("learn", "Short notes on living with back pain"),
     ("export", "Download your data as CSV"),
     ("stop", "Unsubscribe (your data is kept)"),
     ("delete", "Erase everything about you"),
     ("help", "What I can do"),
+)
+
+# /learn: our own words. Each card names where its advice comes from.
+LEARN_CARDS: tuple[tuple[str, str], ...] = (
+    (
+        "Most sciatica gets better",
+        "For most people sciatica settles within about 4 to 6 weeks, though for some it takes "
+        "longer. Nerves recover well, and gentle, regular exercise helps them along.\n\n"
+        "<i>Source: NHS, Sciatica; NHS inform, Sciatica.</i>",
+    ),
+    (
+        "Keep moving",
+        "Long spells of sitting or lying down slow recovery. Moving may hurt a little, but it "
+        "does no harm: carry on with your normal day as far as you can, and walk little and "
+        "often.\n\n<i>Source: NHS, Sciatica and Back pain.</i>",
+    ),
+    (
+        "Little and often",
+        "Short sessions on most days do more than a long one now and then. Keep to the days you "
+        "chose, and let the levels build slowly: the routine steps up only after good "
+        "sessions.\n\n<i>Source: the routines' articles; NHS inform, Exercises for back "
+        "pain.</i>",
+    ),
+    (
+        "Sleep in a kinder position",
+        "Lying on your side, put a small firm cushion between your knees. Lying on your back, "
+        "put a pillow or two under your knees. Both take strain off the lower back and the "
+        "nerve.\n\n<i>Source: NHS, Sciatica; the routines' articles.</i>",
+    ),
+    (
+        "Drink enough",
+        "Drink water through the day, more on days you are active. Being well hydrated helps "
+        "you feel better while you exercise.\n\n<i>Source: the routines' articles.</i>",
+    ),
+    (
+        "When to see a GP",
+        "See a GP if the pain has not improved after a few weeks of exercise at home, is "
+        "getting worse, or stops you doing your normal things. /redflags lists the signs that "
+        "need help at once.\n\n<i>Source: NHS, Sciatica.</i>",
+    ),
+)
+LEARN_TITLE = "💡 <b>{title}</b> ({number} of {total})"
+LEARN_PREVIOUS = "◀ Previous"
+LEARN_NEXT = "Next ▶"
+# One line of the notes above, now and then at the end of a reminder.
+TIPS = (
+    "💡 Moving may hurt a little, but it does no harm: keep to your normal day as far as you can.",
+    "💡 On your side in bed, a cushion between the knees eases the lower back.",
+    "💡 Short sessions on most days do more than a long one now and then.",
+    "💡 Drink water through the day, more on days you are active.",
+    "💡 Most sciatica settles within about 4 to 6 weeks. /learn has more.",
 )
 
 ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
@@ -32,11 +84,20 @@ WELCOME_BACK = (
 SIDE_WORDS = {"left": "left side", "right": "right side"}
 CARD_TITLE = "<b>Step {number} of {total} · {name}</b>"
 CARD_SIDE = "Side: <b>{side}</b>"
-CARD_ROUND = " (round {rep} of {reps})"
-CARD_COUNT = "Count slowly to {count}{rounds}"
-CARD_HOLD = "Hold {seconds} s{rounds}"
-GET_READY_COUNT = "⏳ Get into position — the count starts in {seconds} s."
-GET_READY_HOLD = "⏳ Get into position — the hold starts in {seconds} s."
+CARD_ROUND = " ({round} of {rounds})"
+CARD_SET = " · set {set} of {sets}"
+CARD_COUNT = "Count slowly to {count}{rounds}{set}"
+CARD_HOLD = "Hold {seconds} s{rounds}{set}"
+CARD_TEMPO = "{times} times{set}: {tempo} · about {length}"
+CARD_TEMPO_MOVE = "{move} {seconds} s"
+CARD_CYCLES = "{times} slow cycles{set}, in time with your breath · about {length}"
+GET_READY = "⏳ Get into position: it starts in {seconds} s."
+GET_READY_POSITION = "🔄 Change position, {position}: it starts in {seconds} s."
+GET_READY_SET = "☕ Set {done} of {sets} done · rest {seconds} s."
+GET_READY_REST = "☕ Rest {seconds} s, then the next one."
+MINUTES_SECONDS = "{minutes} min {seconds} s"
+MINUTES = "{minutes} min"
+JUST_SECONDS = "{seconds} s"
 SECONDS_LEFT = "⏳ {seconds} s left."
 NEARLY_THERE = "⏳ {seconds} s left — nearly there."
 PAUSED_WITH = "⏸ Paused with {seconds} s left. Tap Resume when you're ready."
@@ -88,6 +149,18 @@ RED_FLAG_CLEAR = "Thank you. None of the warning signs — let's carry on."
 CHOOSE_ROUTINE = "<b>Choose a routine.</b> Tap one to see its steps before you decide."
 CHOOSE_THIS = "✅ Choose this routine"
 BACK_TO_LIST = "« Back to the list"
+FLOOR_QUESTION = (
+    "<b>Can you get down onto the floor and back up again without trouble?</b>\n"
+    "If not, I'll give you a standing or seated stretch in place of the ones done lying down."
+)
+FLOOR_YES = "Yes, the floor is fine"
+FLOOR_NO = "No, keep me off the floor"
+NOT_FOR_YOU = (
+    "Then this routine is not the right one for you: the stretch could strain the nerve "
+    "rather than the muscle. Please pick another one below."
+)
+FITS_NO = "No, go on"
+FITS_YES = "Yes, that's me"
 CHOOSE_SIDE = "<b>Which side hurts?</b> I'll stretch that side first."
 SIDES = {"left": "Left", "right": "Right", "both": "Both sides"}
 CHOOSE_DAYS = (
@@ -141,6 +214,7 @@ SETTINGS_ITEMS = {
     "days": "Days",
     "time": "Time",
     "zone": "Time zone",
+    "floor": "Floor",
 }
 NO_PLAN = "You don't have a plan yet. Send /start to set one up — it takes a minute."
 NO_NEXT = "none (no days picked)"
@@ -184,10 +258,22 @@ def until_text(local: str | None) -> str:
     return f" until {escape(local)}" if local else ""
 
 
-def routine_facts(routine: Routine, minutes: int) -> str:
-    where = ", ".join(escape(p) for p in routine.positions)
+ROUTINE_BUTTON = "{title} · {minutes} min"
+POSITIONS = {
+    "back": "lying on your back",
+    "front": "lying on your front",
+    "side": "lying on your side",
+    "kneeling": "on all fours",
+    "sitting": "sitting",
+    "standing": "standing",
+}
+
+
+def routine_facts(routine: Routine, first: int, top: int) -> str:
+    where = ", ".join(POSITIONS[p] for p in routine.positions)
     kit = ", ".join(escape(e) for e in routine.equipment) or "nothing"
-    return f"⏱ about {minutes} min · {where} · needs: {kit}"
+    length = f"{first} min at level 1, up to {top} min at level {routine.top_level}"
+    return f"⏱ {length} · {where} · needs: {kit}"
 
 
 ONLY_TEXT = "I can only read text and button taps. /help shows what I can do."
@@ -196,6 +282,8 @@ HINTS = {
     "onb:screen": "Please answer the safety question above with one of its buttons.",
     "onb:routine": "Please pick a routine from the list above.",
     "onb:side": "Please tap Left, Right or Both sides above.",
+    "onb:floor": "Please tell me with the buttons above whether the floor is fine for you.",
+    "onb:fit": "Please answer the question above with one of its buttons.",
     "onb:days": "Tap the days above to switch them on or off, then <b>Done</b>.",
 }
 NOTHING_ASKED = (
@@ -218,6 +306,7 @@ SWITCH_SIDE = "Now switch to your <b>{side}</b>."
 PAUSE = "⏸ Pause"
 RESUME = "▶ Resume"
 SKIP = "⏭ Skip"
+DONE = "✅ Done"
 STOP = "⏹ Stop"
 HURTS = "🤕 It hurts"
 STEP_OVER = "That step is already over."

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from routines.model import Level, Routine, Side, Step
+from routines.model import Dose, DoseKind, Level, Move, Position, Routine, Side, Step
 
 
 class PainSide(StrEnum):
@@ -16,20 +16,58 @@ class PainSide(StrEnum):
     BOTH = "both"
 
 
+class Ready(StrEnum):
+    """What the pause before a card is for."""
+
+    START = "start"  # getting into the first position
+    POSITION = "position"  # a change of position: lying down, getting up, turning over
+    SET = "set"  # the rest between two sets
+    REST = "rest"  # the rest between two holds or counts
+    NEXT = "next"  # the next exercise, or the other side, in the same position
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Seconds between cards. A change of position takes longer than a change of side
+    (NHS inform's exercise sheets have people roll onto the side to get up: 15 to 20 s)."""
+
+    get_ready: float = 5.0
+    position_change: float = 20.0
+    count_seconds: int = 1
+
+
 @dataclass(frozen=True)
 class PlannedStep:
+    """One card of a session: one hold or count, or one set of reps or cycles."""
+
     number: int
     step_id: str
     name: str
     cue: str
     caution: str | None
     side: Side | None
+    position: Position
+    kind: DoseKind
     hold_seconds: int | None
     count: int | None
-    rep: int
-    reps: int
+    tempo: tuple[Move, ...]
+    cycle_seconds: int | None
+    # Reps or cycles on this card; 1 for a hold or a count.
+    times: int
+    # Which hold or count of how many (1 of 1 for reps and cycles).
+    round: int
+    rounds: int
+    set: int
+    sets: int
     nerve_tension: bool
+    # Catalog seconds of exercise on this card, and of the pause before it.
     seconds: int
+    ready: float
+    ready_for: Ready
+
+    @property
+    def on_one_card(self) -> bool:
+        return self.kind in (DoseKind.TEMPO, DoseKind.CYCLES)
 
 
 @dataclass(frozen=True)
@@ -38,7 +76,16 @@ class SessionPlan:
     level: int
     side: PainSide
     steps: tuple[PlannedStep, ...]
-    total_seconds: int
+
+    @property
+    def work_seconds(self) -> int:
+        """Seconds of exercise, without the pauses and rests between cards."""
+        return sum(step.seconds for step in self.steps)
+
+    @property
+    def total_seconds(self) -> int:
+        """The whole session, every pause, rest and change of position included."""
+        return math.ceil(sum(step.seconds + step.ready for step in self.steps))
 
     @property
     def minutes(self) -> int:
@@ -47,8 +94,10 @@ class SessionPlan:
 
 class _Slot(NamedTuple):
     step: Step
+    dose: Dose
     side: Side | None
-    rep: int
+    round: int
+    set: int
 
 
 def build_session(
@@ -56,19 +105,25 @@ def build_session(
     level: int,
     side: PainSide,
     *,
-    count_seconds: int = 1,
-    gap_seconds: int = 5,
+    floor: bool = True,
+    pace: Pace | None = None,
 ) -> SessionPlan:
-    if count_seconds < 1 or gap_seconds < 0:
-        raise ValueError("count_seconds must be at least 1 and gap_seconds at least 0")
+    """The cards of one session. Without `floor`, steps done lying or kneeling give way to
+    the routine's off-the-floor alternatives."""
+    pace = pace or Pace()
+    if pace.count_seconds < 1 or pace.get_ready < 0 or pace.position_change < 0:
+        raise ValueError("count_seconds must be at least 1 and the pauses at least 0")
     chosen = routine.level(level)
     order = _side_order(routine, side)
-    slots = [slot for block in _blocks(routine, chosen) for slot in _expand(block, order)]
-    steps = tuple(
-        _session_step(number, slot, chosen, count_seconds) for number, slot in enumerate(slots, 1)
-    )
-    total = sum(step.seconds for step in steps) + gap_seconds * max(len(steps) - 1, 0)
-    return SessionPlan(routine.id, level, side, steps, total)
+    slots: list[_Slot] = []
+    for block in _blocks(routine, chosen, floor=floor):
+        slots += _expand(block, order, {s.id: routine.dose(level, s.id) for s in block})
+    steps: list[PlannedStep] = []
+    for number, slot in enumerate(slots, 1):
+        before = slots[number - 2] if number > 1 else None
+        ready_for, ready = _pause(before, slot, pace)
+        steps.append(_planned(number, slot, pace, ready_for, ready))
+    return SessionPlan(routine.id, level, side, tuple(steps))
 
 
 def _side_order(routine: Routine, side: PainSide) -> tuple[Side, Side]:
@@ -82,7 +137,7 @@ def _side_order(routine: Routine, side: PainSide) -> tuple[Side, Side]:
     raise ValueError(f"painful side must be left, right or both, not {side!r}")
 
 
-def _blocks(routine: Routine, level: Level) -> list[list[Step]]:
+def _blocks(routine: Routine, level: Level, *, floor: bool) -> list[list[Step]]:
     """Group the level's steps into runs done on one side before the other.
 
     A run is consecutive steps of one chain; it ends where a step comes round again, so a
@@ -91,6 +146,8 @@ def _blocks(routine: Routine, level: Level) -> list[list[Step]]:
     blocks: list[list[Step]] = []
     for step_id in level.steps:
         step = routine.steps[step_id]
+        if not floor and step.off_floor is not None:
+            step = routine.steps[step.off_floor]
         current = blocks[-1] if blocks else []
         continues = (
             step.chain is not None
@@ -105,24 +162,51 @@ def _blocks(routine: Routine, level: Level) -> list[list[Step]]:
     return blocks
 
 
-def _expand(block: list[Step], order: tuple[Side, Side]) -> list[_Slot]:
+def _expand(block: list[Step], order: tuple[Side, Side], doses: dict[str, Dose]) -> list[_Slot]:
     first = block[0]
-    reps = range(1, first.reps + 1)
-    # Only sides = "both" steps chain, so a centre or alternating step is a block of its own.
     if first.sides == "center":
-        return [_Slot(first, None, rep) for rep in reps]
+        return _repeats(first, doses[first.id], None)
     if first.sides == "alternating":
-        return [_Slot(first, side, rep) for rep in reps for side in order]
+        # Sides take turns hold by hold, set by set.
+        dose = doses[first.id]
+        return [
+            _Slot(first, dose, side, round_, set_)
+            for set_ in range(1, dose.sets + 1)
+            for round_ in range(1, _rounds(dose) + 1)
+            for side in order
+        ]
     return [
-        _Slot(step, side, rep)
-        for side in order
-        for step in block
-        for rep in range(1, step.reps + 1)
+        slot for side in order for step in block for slot in _repeats(step, doses[step.id], side)
     ]
 
 
-def _session_step(number: int, slot: _Slot, level: Level, count_seconds: int) -> PlannedStep:
-    step = slot.step
+def _rounds(dose: Dose) -> int:
+    return 1 if dose.on_one_card else dose.times
+
+
+def _repeats(step: Step, dose: Dose, side: Side | None) -> list[_Slot]:
+    return [
+        _Slot(step, dose, side, round_, set_)
+        for set_ in range(1, dose.sets + 1)
+        for round_ in range(1, _rounds(dose) + 1)
+    ]
+
+
+def _pause(before: _Slot | None, slot: _Slot, pace: Pace) -> tuple[Ready, float]:
+    if before is None:
+        return Ready.START, pace.position_change
+    if before.step.position != slot.step.position:
+        return Ready.POSITION, pace.position_change
+    same = before.step.id == slot.step.id and before.side == slot.side
+    if same and slot.set != before.set:
+        return Ready.SET, max(pace.get_ready, float(slot.dose.set_rest))
+    if same and slot.round != before.round:
+        return Ready.REST, max(pace.get_ready, float(slot.dose.rest))
+    return Ready.NEXT, pace.get_ready
+
+
+def _planned(number: int, slot: _Slot, pace: Pace, ready_for: Ready, ready: float) -> PlannedStep:
+    step, dose = slot.step, slot.dose
     return PlannedStep(
         number=number,
         step_id=step.id,
@@ -130,10 +214,19 @@ def _session_step(number: int, slot: _Slot, level: Level, count_seconds: int) ->
         cue=step.cue,
         caution=step.caution,
         side=slot.side,
-        hold_seconds=level.hold_for(step),
-        count=step.count,
-        rep=slot.rep,
-        reps=step.reps,
+        position=step.position,
+        kind=dose.kind,
+        hold_seconds=dose.hold,
+        count=dose.count,
+        tempo=dose.tempo or (),
+        cycle_seconds=dose.cycle,
+        times=dose.times if dose.on_one_card else 1,
+        round=slot.round,
+        rounds=_rounds(dose),
+        set=slot.set,
+        sets=dose.sets,
         nerve_tension=step.nerve_tension,
-        seconds=level.seconds_for(step, count_seconds),
+        seconds=dose.card_seconds(pace.count_seconds),
+        ready=ready,
+        ready_for=ready_for,
     )

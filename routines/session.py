@@ -118,7 +118,6 @@ class Refusal(StrEnum):
 
 @dataclass(frozen=True)
 class Timing:
-    get_ready: float = 5.0
     # At most one countdown edit this often: Telegram counts edits against the flood limit.
     edit_every: float = 30.0
     # Real seconds per catalog second: tests and the playground run holds faster.
@@ -195,6 +194,13 @@ class Skip:
 
 
 @dataclass(frozen=True)
+class Done:
+    """A set of reps or cycles finished before its clock: the person says so."""
+
+    index: int
+
+
+@dataclass(frozen=True)
 class Stop:
     index: int
 
@@ -255,6 +261,7 @@ Event = (
     | Pause
     | Resume
     | Skip
+    | Done
     | Stop
     | Hurt
     | PainAnswered
@@ -531,6 +538,16 @@ def _skip(m: _Move, e: Skip) -> Refusal | None:
     return None
 
 
+def _done(m: _Move, e: Done) -> Refusal | None:
+    if m.s.state in RUNNING and e.index == m.s.step_index and not m.s.step.on_one_card:
+        return Refusal.STALE  # a hold is done when its clock says so
+    if why := _control(m, e.index, same_step=True):
+        return why
+    held = max(0.0, m.s.step.seconds - left(m.s, m.now))
+    _finish_step(m, StepStatus.DONE, held=held)
+    return None
+
+
 def _stop(m: _Move, e: Stop) -> Refusal | None:
     if why := _control(m, e.index, same_step=False):
         return why
@@ -708,6 +725,7 @@ _HANDLERS: dict[type[Event], Callable[[_Move, Any], Refusal | None]] = {
     Pause: _pause,
     Resume: _resume,
     Skip: _skip,
+    Done: _done,
     Stop: _stop,
     Hurt: _hurt,
     PainAnswered: _pain,
@@ -751,7 +769,7 @@ def _show(
 def _begin_hold(m: _Move, seconds: float, *, ready: bool) -> None:
     """Start (or restart) the current step, and arm its first tick."""
     timing = m.s.timing
-    wait = seconds + (timing.get_ready if ready else 0.0)
+    wait = seconds + (m.s.step.ready if ready else 0.0)
     m.s = replace(
         m.s,
         state=State.HOLDING,
@@ -778,7 +796,7 @@ def _stop_clock(m: _Move) -> None:
 def _start_step(m: _Move, lead: Lead, prefaces: tuple[Preface, ...] = ()) -> None:
     _begin_hold(m, m.s.step.seconds, ready=True)
     fresh = lead.previous is not None
-    _show(m, Clock.GET_READY, m.s.timing.get_ready, lead=lead, prefaces=prefaces, fresh=fresh)
+    _show(m, Clock.GET_READY, m.s.step.ready, lead=lead, prefaces=prefaces, fresh=fresh)
 
 
 def _carry_on_step(m: _Move, prefaces: tuple[Preface, ...] = ()) -> None:
@@ -798,11 +816,13 @@ def _carry_on_step(m: _Move, prefaces: tuple[Preface, ...] = ()) -> None:
     _show(m, Clock.LEFT, remaining, prefaces=prefaces)
 
 
-def _finish_step(m: _Move, status: StepStatus) -> None:
+def _finish_step(m: _Move, status: StepStatus, *, held: float | None = None) -> None:
     """Record the current step and move on: a nerve check, the next step, or the after
-    check-in."""
+    check-in. `held` defaults to the whole step when done, else to the time it ran."""
     index, step = m.s.step_index, m.s.step
-    held = step.seconds if status is StepStatus.DONE else max(0.0, step.seconds - left(m.s, m.now))
+    if held is None:
+        held = step.seconds if status is StepStatus.DONE else step.seconds - left(m.s, m.now)
+    held = max(0.0, min(held, float(step.seconds)))
     m.emit(RecordStep(index, status, held))
     m.s = replace(m.s, step_index=index + 1, remaining=None, hold_ends_at=None)
     _skip_nerve_steps(m)

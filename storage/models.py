@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -59,6 +59,8 @@ class Plan(SQLModel, table=True):
     routine_id: str = Field(max_length=64)
     level: int = Field(default=1, ge=1)
     side: str = Field(max_length=8)  # left | right | both
+    # False: the person cannot get down on the floor, so floor steps give way to alternatives.
+    floor: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     days: str = Field(max_length=16)  # "0,2,4": Monday is 0
     time_local: str = Field(max_length=5)  # "07:30" in the person's zone
     tz: str = Field(max_length=64)
@@ -89,6 +91,7 @@ class ExerciseSession(SQLModel, table=True):
     routine_id: str = Field(max_length=64)
     level: int
     side: str = Field(max_length=8)
+    floor: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     # before_pain | before_tingle | holding | paused | during | after | done | stopped
     state: str = Field(default="before_pain", max_length=16, index=True)
     step_index: int = Field(default=0)  # 0-based into the plan built by routines.plan

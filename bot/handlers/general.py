@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import buttons, texts
+from bot import buttons, keyboards, texts
 from bot.handlers import onboarding
 from bot.routing import Ctx, split_dialog
 from storage.queries import sessions as session_q
@@ -19,6 +19,23 @@ async def on_start(ctx: Ctx) -> None:
 
 async def on_help(ctx: Ctx) -> None:
     await ctx.send(texts.HELP)
+
+
+async def on_learn(ctx: Ctx) -> None:
+    await ctx.send(learn_card(0), keyboards.learn(0))
+
+
+async def on_learn_card(ctx: Ctx, pressed: buttons.LearnCard) -> None:
+    if not 0 <= pressed.index < len(texts.LEARN_CARDS):
+        return await ctx.answer(texts.STALE_BUTTON)
+    await ctx.answer()
+    await ctx.show(learn_card(pressed.index), keyboards.learn(pressed.index))
+
+
+def learn_card(index: int) -> str:
+    title, body = texts.LEARN_CARDS[index]
+    total = len(texts.LEARN_CARDS)
+    return texts.LEARN_TITLE.format(title=title, number=index + 1, total=total) + "\n\n" + body
 
 
 async def on_unknown_command(ctx: Ctx) -> None:

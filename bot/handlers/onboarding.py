@@ -15,10 +15,11 @@ from timezonefinder import TimezoneFinder
 from bot import buttons as b
 from bot import keyboards, texts
 from bot.routing import Ctx
+from bot.session_plans import plan_of
 from bot.timefmt import clock_text, local_text
 from routines import schedule
 from routines.model import Routine
-from routines.plan import PainSide, build_session
+from routines.plan import PainSide
 from routines.schedule import PlanReason, PlanStatus
 from routines.timeinput import describe_zone, parse_time_of_day, resolve_zone, zone_label
 from storage.models import Plan, User
@@ -28,6 +29,7 @@ from storage.queries import users as user_q
 # The question that follows each answer during onboarding; /settings asks just one.
 NEXT: dict[str, str | None] = {
     "routine": "side",
+    "floor": "side",
     "side": "days",
     "days": "time",
     "time": "zone",
@@ -75,7 +77,7 @@ async def on_list(ctx: Ctx, pressed: b.RoutineList) -> None:
         user = await _user_in(ctx, s, "onb:routine")
         if user is not None:
             await ctx.answer()
-            await ctx.show(texts.CHOOSE_ROUTINE, keyboards.routine_list(ctx.rt.catalog))
+            await ctx.show(texts.CHOOSE_ROUTINE, keyboards.routine_list(_starts(ctx)))
 
 
 async def on_preview(ctx: Ctx, pressed: b.RoutinePreview) -> None:
@@ -85,7 +87,7 @@ async def on_preview(ctx: Ctx, pressed: b.RoutinePreview) -> None:
         if user is None or routine is None:
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
-        await ctx.show(preview_text(routine), keyboards.routine_preview(routine.id))
+        await ctx.show(preview_text(ctx, routine), keyboards.routine_preview(routine.id))
 
 
 async def on_routine(ctx: Ctx, pressed: b.RoutineChoice) -> None:
@@ -95,7 +97,34 @@ async def on_routine(ctx: Ctx, pressed: b.RoutineChoice) -> None:
         if user is None or routine is None:
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
-        await _answered(ctx, s, user, "routine", routine.id)
+        if routine.not_for_question is None:
+            return await _answered(ctx, s, user, "routine", routine.id)
+        user_q.set_dialog(user, dialog="onb:fit", draft=user_q.read_draft(user))
+        await ctx.show(escape(routine.not_for_question), keyboards.routine_fit(routine.id))
+
+
+async def on_routine_fit(ctx: Ctx, pressed: b.RoutineFit) -> None:
+    """The answer to the routine's "not for you if" question."""
+    routine = _routine(ctx, pressed.routine_id)
+    async with ctx.tx() as s:
+        user = await _user_in(ctx, s, "onb:fit")
+        if user is None or routine is None:
+            return await ctx.answer(texts.STALE_BUTTON)
+        await ctx.answer()
+        if pressed.fits:
+            return await _answered(ctx, s, user, "routine", routine.id)
+        user_q.set_dialog(user, dialog="onb:routine", draft=user_q.read_draft(user))
+        others = [(r, m) for r, m in _starts(ctx) if r.id != routine.id]
+        await ctx.show(texts.NOT_FOR_YOU, keyboards.routine_list(others))
+
+
+async def on_floor(ctx: Ctx, pressed: b.FloorChoice) -> None:
+    async with ctx.tx() as s:
+        user = await _user_in(ctx, s, "onb:floor")
+        if user is None:
+            return await ctx.answer(texts.STALE_BUTTON)
+        await ctx.answer()
+        await _answered(ctx, s, user, "floor", pressed.floor)
 
 
 async def on_side(ctx: Ctx, pressed: b.SideChoice) -> None:
@@ -223,6 +252,8 @@ async def _answered(ctx: Ctx, s: Any, user: User, key: str, value: object) -> No
     draft = user_q.read_draft(user)
     draft[key] = value
     following = None if draft.get("mode") == "settings" else NEXT[key]
+    if key == "routine" and following and _has_floor_choice(ctx, str(value)):
+        following = "floor"
     if following is None:
         await _finish(ctx, s, user, draft)
     else:
@@ -236,9 +267,11 @@ async def _ask(ctx: Ctx, user: User, step: str, draft: dict[str, Any]) -> None:
     if step == "screen":
         await ctx.show(texts.RED_FLAG_QUESTION, keyboards.red_flags(b.Origin.ONBOARDING))
     elif step == "routine":
-        await ctx.show(texts.CHOOSE_ROUTINE, keyboards.routine_list(ctx.rt.catalog))
+        await ctx.show(texts.CHOOSE_ROUTINE, keyboards.routine_list(_starts(ctx)))
     elif step == "side":
         await ctx.show(texts.CHOOSE_SIDE, keyboards.sides())
+    elif step == "floor":
+        await ctx.show(texts.FLOOR_QUESTION, keyboards.floor())
     elif step == "days":
         await ctx.show(_days_text(ctx, draft), keyboards.days(draft["days"]))
     elif step == "time":
@@ -255,6 +288,7 @@ async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
         user_id=user.id,
         routine_id=draft["routine"],
         side=draft["side"],
+        floor=bool(draft.get("floor", True)),
         days=schedule.format_days(draft["days"]),
         time_local=draft["time"],
         tz=draft["tz"],
@@ -273,7 +307,7 @@ async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
 
 def summary_text(ctx: Ctx, plan: Plan) -> str:
     routine = ctx.rt.catalog.get(plan.routine_id)
-    session = build_session(routine, plan.level, PainSide(plan.side))
+    session = plan_of(ctx.rt, plan.routine_id, plan.level, plan.side, plan.floor)
     days = ", ".join(texts.WEEKDAYS[d] for d in schedule.parse_days(plan.days))
     text = texts.SUMMARY.format(
         routine=escape(routine.title),
@@ -292,18 +326,25 @@ def summary_text(ctx: Ctx, plan: Plan) -> str:
     return text
 
 
-def preview_text(routine: Routine) -> str:
-    plan = build_session(routine, routine.top_level, PainSide.BOTH)
-    names = list(dict.fromkeys(step.name for step in plan.steps))
+def preview_text(ctx: Ctx, routine: Routine) -> str:
+    first = plan_of(ctx.rt, routine.id, 1, PainSide.BOTH, True)
+    top = plan_of(ctx.rt, routine.id, routine.top_level, PainSide.BOTH, True)
+    names = list(dict.fromkeys(step.name for step in top.steps))
     lines = [
         f"<b>{escape(routine.title)}</b>",
-        f"{texts.routine_facts(routine, plan.minutes)}",
+        texts.routine_facts(routine, first.minutes, top.minutes),
         "",
         escape(routine.summary),
         "",
         *(f"{i}. {escape(name)}" for i, name in enumerate(names, 1)),
     ]
     return "\n".join(lines)
+
+
+def _starts(ctx: Ctx) -> list[tuple[Routine, int]]:
+    """Each routine with the minutes of its first level, where everyone starts."""
+    rt = ctx.rt
+    return [(r, plan_of(rt, r.id, 1, PainSide.BOTH, True).minutes) for r in rt.catalog]
 
 
 def _days_text(ctx: Ctx, draft: dict[str, Any]) -> str:
@@ -322,10 +363,16 @@ def _plan_draft(plan: Plan) -> dict[str, Any]:
     return {
         "routine": plan.routine_id,
         "side": plan.side,
+        "floor": plan.floor,
         "days": schedule.parse_days(plan.days),
         "time": plan.time_local,
         "tz": plan.tz,
     }
+
+
+def _has_floor_choice(ctx: Ctx, routine_id: str) -> bool:
+    routine = _routine(ctx, routine_id)
+    return routine is not None and any(s.off_floor for s in routine.steps.values())
 
 
 def _routine(ctx: Ctx, routine_id: str) -> Routine | None:

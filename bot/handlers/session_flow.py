@@ -11,7 +11,8 @@ from bot import keyboards, texts
 from bot.context import App
 from bot.routing import Ctx
 from bot.runtime import Runtime
-from bot.session_engine import Turn, alive_since, steps_of
+from bot.session_engine import Turn, alive_since
+from bot.session_plans import steps_of
 from bot.timefmt import local
 from routines import session as machine
 from routines.schedule import PlanStatus
@@ -66,6 +67,7 @@ async def start_session(ctx: Ctx) -> None:
             routine_id=plan.routine_id,
             level=plan.level,
             side=plan.side,
+            floor=plan.floor,
             total_steps=0,
             local_date=local(now, plan.tz).date().isoformat(),
             started_at=now,
@@ -79,11 +81,12 @@ async def start_session(ctx: Ctx) -> None:
         await ctx.after_commit(lambda: turn.deliver_all(ctx.context.bot, ctx.chat_id))
 
 
-Control = machine.Pause | machine.Resume | machine.Skip | machine.Stop | machine.Hurt
+Control = machine.Pause | machine.Resume | machine.Skip | machine.Done | machine.Stop | machine.Hurt
 CONTROLS: dict[b.Command, type[Control]] = {
     b.Command.PAUSE: machine.Pause,
     b.Command.RESUME: machine.Resume,
     b.Command.SKIP: machine.Skip,
+    b.Command.DONE: machine.Done,
     b.Command.STOP: machine.Stop,
     b.Command.HURT: machine.Hurt,
 }

@@ -30,6 +30,7 @@ class Due:
     routine_id: str
     level: int
     side: str
+    floor: bool
     tz: str
     due_at: datetime
     key: str
@@ -74,6 +75,7 @@ async def claim(
             col(Plan.routine_id),
             col(Plan.level),
             col(Plan.side),
+            col(Plan.floor),
             col(Plan.tz),
             col(Plan.next_due_at),
             col(Plan.snooze_due_at),
@@ -98,6 +100,7 @@ def _to_due(row: Row[*tuple[Any, ...]], now: datetime) -> Due:
         routine_id=row.routine_id,
         level=row.level,
         side=row.side,
+        floor=row.floor,
         tz=row.tz,
         due_at=due,
         key=key,

@@ -24,6 +24,7 @@ async def save_plan(
     user_id: int,
     routine_id: str,
     side: str,
+    floor: bool,
     days: str,
     time_local: str,
     tz: str,
@@ -36,12 +37,13 @@ async def save_plan(
             user_id=user_id,
             routine_id=routine_id,
             side=side,
+            floor=floor,
             days=days,
             time_local=time_local,
             tz=tz,
             created_at=at,
         )
-    plan.routine_id, plan.side, plan.days = routine_id, side, days
+    plan.routine_id, plan.side, plan.floor, plan.days = routine_id, side, floor, days
     plan.time_local, plan.tz, plan.updated_at = time_local, tz, at
     session.add(plan)
     await session.flush()

@@ -34,6 +34,7 @@ async def _user_with_plan(db: Database, user_id: int = 1) -> None:
             user_id=user_id,
             routine_id="r",
             side="left",
+            floor=True,
             days="0,2",
             time_local="07:30",
             tz="Europe/Berlin",

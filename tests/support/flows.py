@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot import texts
 from devtools.standin import BotMessage, ScriptedUser
 from devtools.standin.html import parse_html
 
@@ -49,7 +50,22 @@ async def to_side_question(
     await user.press(ROUTINE_TITLES[routine])
     await user.wait_for(has_button("Choose this routine"))
     await user.press("Choose this routine")
-    await user.wait_for("Which side hurts")
+    # Some routines ask first whether they suit the person, or whether the floor is fine.
+    for _ in range(3):
+        message = await user.wait_for(
+            lambda m: (
+                has_button(texts.FITS_NO)(m)
+                or has_button(texts.FLOOR_YES)(m)
+                or "Which side hurts" in m.display_text
+            )
+        )
+        if has_button(texts.FITS_NO)(message):
+            await user.press(texts.FITS_NO)
+        elif has_button(texts.FLOOR_YES)(message):
+            await user.press(texts.FLOOR_YES)
+        else:
+            return
+    raise AssertionError("the side question never came")
 
 
 def has_button(label: str) -> Callable[[BotMessage], bool]:

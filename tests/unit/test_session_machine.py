@@ -8,14 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routines import session as m
-from routines.plan import PlannedStep
+from routines.model import DoseKind, Move
+from routines.plan import PlannedStep, Ready
 from routines.safety import Action, Answer, Decision, LevelMove, Phase, Reason, Tingling
 
 T0 = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
-TIMING = m.Timing(get_ready=5.0, edit_every=30.0, scale=1.0)
+TIMING = m.Timing(edit_every=30.0, scale=1.0)
 
 
-def _step(number: int, seconds: int = 30, *, nerve: bool = False) -> PlannedStep:
+def _step(number: int, seconds: int = 30, *, nerve: bool = False, reps: int = 0) -> PlannedStep:
+    """A hold, or with `reps` a set of slow reps on one card."""
+    tempo = (Move(move="lift", seconds=seconds // reps),) if reps else ()
     return PlannedStep(
         number=number,
         step_id=f"s{number}",
@@ -23,18 +26,27 @@ def _step(number: int, seconds: int = 30, *, nerve: bool = False) -> PlannedStep
         cue="Do it.",
         caution=None,
         side=None,
-        hold_seconds=seconds,
+        position="back",
+        kind=DoseKind.TEMPO if reps else DoseKind.HOLD,
+        hold_seconds=None if reps else seconds,
         count=None,
-        rep=1,
-        reps=1,
+        tempo=tempo,
+        cycle_seconds=None,
+        times=reps or 1,
+        round=1,
+        rounds=1,
+        set=1,
+        sets=1,
         nerve_tension=nerve,
         seconds=seconds,
+        ready=5.0,
+        ready_for=Ready.NEXT,
     )
 
 
 # The second step pulls on the nerve, so the third card carries the nerve check; so does
 # the last, so the check is asked on its own after it.
-STEPS = (_step(1), _step(2, nerve=True), _step(3, 60), _step(4, 20, nerve=True))
+STEPS = (_step(1), _step(2, nerve=True), _step(3, 60, reps=10), _step(4, 20, nerve=True))
 
 
 def _session(**kw: object) -> m.Session:
@@ -88,6 +100,8 @@ TABLE = [
      m.Resume(0), m.State.HOLDING, ["CancelTimer", "ArmTimer", "ShowStep"]),
     ("a resume pressed after the hold ran out moves on", _holding(left=-1.0), m.Resume(0),
      m.State.HOLDING, ["CancelTimer", "RecordStep", "ArmTimer", "ShowStep"]),
+    ("done ends a set of reps early", _holding(index=2), m.Done(2), m.State.HOLDING,
+     ["CancelTimer", "RecordStep", "ArmTimer", "ShowStep"]),
     ("skip records the step and moves on", _holding(), m.Skip(0), m.State.HOLDING,
      ["CancelTimer", "RecordStep", "ArmTimer", "ShowStep"]),
     ("stop asks the after question", _holding(), m.Stop(0), m.State.AFTER,
@@ -143,6 +157,8 @@ REFUSED = [
     ("anything on a finished session", _session(state=m.State.DONE), m.Reopen(resume=True),
      m.Refusal.SESSION_OVER),
     ("a second start", _session(version=1), m.Start(), m.Refusal.STALE),
+    ("a hold is done when its clock says so", _holding(), m.Done(0), m.Refusal.STALE),
+    ("done on a set already over", _holding(index=3), m.Done(2), m.Refusal.STEP_OVER),
 ]  # fmt: skip
 
 
@@ -198,7 +214,7 @@ def _events(version: int) -> st.SearchStrategy[m.Event]:
         st.builds(m.Start),
         st.builds(m.Tick, versions, st.booleans()),
         st.builds(m.Unshown, versions),
-        *(st.builds(kind, INDEX) for kind in (m.Pause, m.Resume, m.Skip, m.Stop, m.Hurt)),
+        *(st.builds(kind, INDEX) for kind in (m.Pause, m.Resume, m.Skip, m.Done, m.Stop, m.Hurt)),
         st.builds(m.PainAnswered, PHASES, st.integers(0, 10)),
         st.builds(m.TinglingAnswered, PHASES, st.sampled_from(list(Tingling)), st.integers(0, 10)),
         st.builds(m.NerveChecked, st.sampled_from(list(m.NerveChoice))),
@@ -288,3 +304,17 @@ def test_time_left_survives_pause_and_resume(
     resumed = m.advance(paused, m.Resume(index), resumed_at).session
     assert resumed.hold_ends_at is not None
     assert m.left(resumed, resumed_at) == pytest.approx(paused.remaining, abs=tolerance)
+
+
+def test_done_records_the_time_the_set_took() -> None:
+    outcome = m.advance(_holding(index=2, left=40.0), m.Done(2), T0)
+    (record,) = [e for e in outcome.effects if isinstance(e, m.RecordStep)]
+    assert (record.index, record.status, record.seconds) == (2, m.StepStatus.DONE, 20.0)
+
+
+def test_the_pause_before_a_card_is_the_planned_one() -> None:
+    steps = (_step(1), replace(_step(2), ready=20.0, ready_for=Ready.POSITION))
+    outcome = m.advance(_holding(left=0.0, steps=steps), m.Tick(3), T0)
+    shown = next(e for e in outcome.effects if isinstance(e, m.ShowStep))
+    assert (shown.clock, shown.seconds) == (m.Clock.GET_READY, 20.0)
+    assert outcome.session.hold_ends_at == T0 + timedelta(seconds=20.0 + 30)

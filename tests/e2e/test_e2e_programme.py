@@ -1,0 +1,148 @@
+"""The programme in Telegram: rep sets with Done, rests on the card, the floor choice, the
+question a routine asks before it is chosen, and /learn."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import texts
+from devtools.standin import ScriptedUser, StandIn
+from routines.model import default_catalog
+from routines.plan import PainSide, build_session
+from storage.engine import Database
+from storage.models import ExerciseSession, Plan, SessionStep
+from tests.support.flows import ROUTINE_TITLES, has_button, onboard
+from tests.support.harness import running_bot
+
+
+async def _plan(db: Database, user_id: int) -> Plan:
+    async with db.session() as s:
+        return (await s.execute(select(Plan).where(Plan.user_id == user_id))).scalar_one()
+
+
+async def _steps(db: Database, user_id: int) -> list[SessionStep]:
+    async with db.session() as s:
+        rows = await s.execute(
+            select(SessionStep)
+            .join(ExerciseSession, ExerciseSession.id == SessionStep.session_id)  # type: ignore[arg-type]
+            .where(ExerciseSession.user_id == user_id)
+            .order_by(SessionStep.number)  # type: ignore[arg-type]
+        )
+        return list(rows.scalars())
+
+
+async def _begin(user: ScriptedUser) -> None:
+    await user.send("/now")
+    await user.wait_for("Before we start")
+    await user.press("2")
+    await user.wait_for("tingling or numbness")
+    await user.press("None")
+
+
+async def test_a_set_of_reps_is_one_card_that_done_ends_early(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    # Slow enough that nobody's set ends before the press.
+    async with running_bot(standin, sqlite_db, timer_scale=0.05, position_change_seconds=0.0):
+        ann = standin.user(7101)
+        await onboard(ann, routine="gentle_sciatica_set")
+        await _begin(ann)
+        card = await ann.wait_for(has_button(texts.DONE), timeout=60)
+        assert " times" in card.display_text and "about " in card.display_text
+        number = int(card.display_text.split("Step ", 1)[1].split(" of", 1)[0])
+        await ann.press(texts.DONE, message_id=card.message_id)
+        following = await ann.wait_for(f"Step {number + 1} of", timeout=30)
+        # The next card is a new message, so that it makes a sound.
+        assert following.message_id != card.message_id
+        await ann.send("/stop")
+    done = next(step for step in await _steps(sqlite_db, 7101) if step.number == number)
+    routine = default_catalog().get("gentle_sciatica_set")
+    planned = build_session(routine, 1, PainSide.LEFT).steps[number - 1]
+    assert done.status == "done" and done.seconds < planned.seconds
+
+
+async def test_no_floor_gives_the_standing_alternative(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    routine = default_catalog().get("runner_cooldown_sciatica")
+    lying = next(s for s in routine.steps.values() if s.off_floor)
+    wall = routine.steps[lying.off_floor or ""]
+    async with running_bot(standin, sqlite_db):
+        bo = standin.user(7102)
+        await bo.send("/start")
+        await bo.wait_for("not medical advice")
+        await bo.press("I understand and agree")
+        await bo.wait_for("safety check")
+        await bo.press("No, none of these")
+        await bo.wait_for("Choose a routine")
+        await bo.press(ROUTINE_TITLES["runner_cooldown_sciatica"])
+        await bo.wait_for(has_button("Choose this routine"))
+        await bo.press("Choose this routine")
+        await bo.wait_for("floor")
+        await bo.press(texts.FLOOR_NO)
+        await bo.wait_for("Which side hurts")
+        await bo.press("Left")
+        await bo.wait_for("Which days")
+        await bo.press("Done")
+        await bo.wait_for("What time")
+        await bo.press("07:00")
+        await bo.wait_for("time zone")
+        await bo.send("Europe/London")
+        await bo.wait_for("Your plan")
+        assert not (await _plan(sqlite_db, 7102)).floor
+        await _begin(bo)
+        await bo.wait_for(wall.name, timeout=60)
+        await bo.send("/stop")
+    names = {m.display_text for m in bo.messages}
+    assert not any(lying.name in text for text in names)
+
+    # /settings turns the floor back on for the next session.
+    async with running_bot(standin, sqlite_db):
+        await bo.send("/settings")
+        await bo.wait_for(has_button(texts.SETTINGS_ITEMS["floor"]))
+        await bo.press(texts.SETTINGS_ITEMS["floor"])
+        await bo.wait_for("floor")
+        await bo.press(texts.FLOOR_YES)
+        await bo.wait_for("Your plan")
+    assert (await _plan(sqlite_db, 7102)).floor
+
+
+async def test_a_yes_to_the_routines_question_steers_to_another(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    routine = default_catalog().get("seated_hamstring_progression")
+    assert routine.not_for_question is not None
+    async with running_bot(standin, sqlite_db):
+        cy = standin.user(7103)
+        await cy.send("/start")
+        await cy.wait_for("not medical advice")
+        await cy.press("I understand and agree")
+        await cy.wait_for("safety check")
+        await cy.press("No, none of these")
+        await cy.wait_for("Choose a routine")
+        await cy.press(ROUTINE_TITLES[routine.id])
+        await cy.wait_for(has_button("Choose this routine"))
+        await cy.press("Choose this routine")
+        await cy.wait_for(has_button(texts.FITS_YES))
+        await cy.press(texts.FITS_YES)
+        steered = await cy.wait_for(texts.NOT_FOR_YOU[:40])
+        labels = [button["text"] for button in steered.buttons]
+        assert labels and not any(routine.title in label for label in labels)
+        # Another routine goes on as usual.
+        await cy.press(ROUTINE_TITLES["gentle_sciatica_set"])
+        await cy.wait_for(has_button("Choose this routine"))
+        await cy.press("Choose this routine")
+        await cy.wait_for("Which side hurts")
+
+
+async def test_learn_cards_page_in_place(standin: StandIn, sqlite_db: Database) -> None:
+    async with running_bot(standin, sqlite_db):
+        di = standin.user(7104)
+        await di.send("/learn")
+        first = await di.wait_for(texts.LEARN_CARDS[0][0])
+        await di.press(texts.LEARN_NEXT)
+        second = await di.wait_for(texts.LEARN_CARDS[1][0])
+        await di.press(texts.LEARN_PREVIOUS)
+        again = await di.wait_for(texts.LEARN_CARDS[0][0])
+    assert first.message_id == second.message_id == again.message_id
+    assert len(di.messages) == 1
