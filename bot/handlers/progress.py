@@ -142,7 +142,7 @@ def _caption(ctx: Ctx, plan: Plan, progress: Progress) -> str:
     ]
     top, title = _routine(ctx, plan.routine_id)
     # Within Telegram's 1024 characters: the only free text is a title from our own catalog
-    # (tests/test_e2e_progress.py checks the longest).
+    # (tests/e2e/test_e2e_progress.py checks the longest).
     return texts.PROGRESS_CAPTION.format(
         routine=escape(title),
         streak=progress.streak,
