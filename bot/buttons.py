@@ -166,7 +166,7 @@ class LearnCard(Button):
 class RoutineFit(Button):
     """The answer to a routine's "not for you if" question: `fits` goes on with it."""
 
-    PREFIX = "rf"
+    PREFIX = "fit"
     routine_id: str
     fits: bool
 

@@ -148,6 +148,10 @@ class ButtonTable(dict[type[Button], ButtonHandler]):
     """Button kinds and their handlers; `on` lets mypy check that a handler takes its kind."""
 
     def on(self, kind: type[B], handler: Callable[[Ctx, B], Awaitable[None]]) -> ButtonTable:
+        # Two kinds on one prefix would each parse the other's buttons, or neither.
+        taken = next((k for k in self if k.PREFIX == kind.PREFIX), None)
+        if taken is not None:
+            raise ValueError(f"{kind.__name__} and {taken.__name__} share prefix {kind.PREFIX!r}")
         self[kind] = handler
         return self
 

@@ -153,6 +153,10 @@ class Turn:
 
     async def play(self, event: machine.Event) -> machine.Outcome:
         before = self.session()
+        changed = before.state in machine.OPEN and len(before.steps) != self.row.total_steps
+        if changed:
+            event = machine.Abandon(machine.StopReason.PLAN_CHANGED.value)
+            self._reply(Outgoing(texts.SESSION_PLAN_CHANGED, None), fresh=True)
         outcome = machine.advance(before, event, self.now)
         if outcome.refused is not None:
             return outcome

@@ -75,6 +75,10 @@ TIPS = (
     "💡 Most sciatica settles within about 4 to 6 weeks. /learn has more.",
 )
 
+SESSION_PLAN_CHANGED = (
+    "Your routine was updated since this session began, so I've closed it; nothing you did "
+    "is lost. Send /now to start it afresh."
+)
 ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
 WELCOME_BACK = (
     "👋 Welcome back! Your reminders had stopped while I couldn't reach you; they are on "
@@ -151,7 +155,7 @@ CHOOSE_THIS = "✅ Choose this routine"
 BACK_TO_LIST = "« Back to the list"
 FLOOR_QUESTION = (
     "<b>Can you get down onto the floor and back up again without trouble?</b>\n"
-    "If not, I'll give you a standing or seated stretch in place of the ones done lying down."
+    "If not, I'll swap in the standing or seated version wherever the routine has one."
 )
 FLOOR_YES = "Yes, the floor is fine"
 FLOOR_NO = "No, keep me off the floor"

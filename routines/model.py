@@ -276,7 +276,8 @@ class Routine(_Frozen):
             place = f"{where}, step {step_id!r}, field 'doses'"
             if step_id not in level.steps and step_id not in alternatives:
                 raise ValueError(f"{place}: the step is not in this level")
-            if dose == self.dose(index - 1, step_id):
+            # A new source alone changes nothing the person does.
+            if not dose.changed(self.dose(index - 1, step_id)):
                 raise ValueError(f"{place}: changes nothing")
 
     @property

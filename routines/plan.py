@@ -197,9 +197,11 @@ def _pause(before: _Slot | None, slot: _Slot, pace: Pace) -> tuple[Ready, float]
         return Ready.START, pace.position_change
     if before.step.position != slot.step.position:
         return Ready.POSITION, pace.position_change
-    same = before.step.id == slot.step.id and before.side == slot.side
-    if same and slot.set != before.set:
+    # A later set of the same step: on the same side, or on the next side's turn when the
+    # sides alternate set by set. Going back to set 1 is the other side starting.
+    if before.step.id == slot.step.id and slot.set > before.set:
         return Ready.SET, max(pace.get_ready, float(slot.dose.set_rest))
+    same = before.step.id == slot.step.id and before.side == slot.side
     if same and slot.round != before.round:
         return Ready.REST, max(pace.get_ready, float(slot.dose.rest))
     return Ready.NEXT, pace.get_ready

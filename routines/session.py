@@ -52,6 +52,8 @@ class StopReason(StrEnum):
 
     USER = "user"
     ABANDONED = "abandoned"
+    # The catalog changed since the session began: its step numbers mean other steps now.
+    PLAN_CHANGED = "plan_changed"
 
 
 class PauseReason(StrEnum):

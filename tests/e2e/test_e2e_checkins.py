@@ -15,6 +15,8 @@ from bot import texts
 from bot.clock import Clock
 from bot.reminder_sender import send_one_batch
 from devtools.standin import BotMessage, ScriptedUser, StandIn
+from routines.model import default_catalog
+from routines.plan import PainSide, build_session
 from routines.safety import NextDay
 from storage.engine import Database
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep, User
@@ -23,8 +25,20 @@ from tests.support.flows import has_button, onboard, run_session
 from tests.support.harness import running_bot
 from tests.support.standin import toasts
 
-ROUTINE = "seated_hamstring_progression"  # levels of 4, 12 and 16 steps; nerve steps from 2
-STEPS_AT_LEVEL = {1: 4, 2: 12, 3: 16}
+ROUTINE = "seated_hamstring_progression"  # nerve-tension steps from level 2
+TOP = default_catalog().get(ROUTINE).top_level
+
+
+def _nerve_steps(level: int) -> list[int]:
+    plan = build_session(default_catalog().get(ROUTINE), level, PainSide.LEFT)
+    return [step.number for step in plan.steps if step.nerve_tension]
+
+
+def _length(level: int) -> int:
+    return len(build_session(default_catalog().get(ROUTINE), level, PainSide.LEFT).steps)
+
+
+STEPS_AT_LEVEL = {level: _length(level) for level in range(1, TOP + 1)}
 
 
 async def _one(db: Database, model: Any, user_id: int) -> Any:
@@ -75,10 +89,11 @@ async def test_tingling_mid_session_drops_the_level_and_the_next_session_is_shor
         await _start(ann)
         # The card after the first nerve-tension step asks, without stopping the session.
         check = await ann.wait_for("pulled on the nerve")
-        assert "Step 4 of 16" in check.text
+        first_nerve, *later_nerve = _nerve_steps(3)
+        assert f"Step {first_nerve + 1} of {_length(3)}" in check.text
         mark = len(ann.chat.events)
         await ann.press("⚡ New tingling or numbness", message_id=check.message_id)
-        told = await ann.wait_for("we'll go gentler next time: level 2 of 3")
+        told = await ann.wait_for(f"we'll go gentler next time: level 2 of {TOP}")
         last = await ann.wait_for("last stretch", timeout=20)
         later = _shown_since(ann, mark)
         await ann.press("2", message_id=last.message_id)
@@ -86,14 +101,14 @@ async def test_tingling_mid_session_drops_the_level_and_the_next_session_is_shor
         await ann.send("/now")
         await ann.wait_for("Before we start")
     assert "nerve is irritated" in told.text and "leave out the nerve stretches" in told.text
-    # The nerve check came once, at step 3; every later nerve-tension step was left out.
+    # The nerve check came once, after the first nerve step; every later one was left out.
     assert not any("pulled on the nerve" in text for text in later)
     first, second = await rows(database, ExerciseSession, ann.id)
     steps = await _steps(database, first.id or 0)
-    nerve_numbers = {6, 9, 10, 11, 14, 15, 16}
+    nerve_numbers = set(later_nerve)
     assert {s.number for s in steps if s.status == "skipped"} == nerve_numbers
     assert all(s.status == "done" for s in steps if s.number not in nerve_numbers)
-    assert "skipped: 7" in summary.text
+    assert f"skipped: {len(nerve_numbers)}" in summary.text
     during = [c for c in await rows(database, CheckIn, ann.id) if c.phase == "during"]
     assert [(c.tingling, c.action, c.reason, c.level_before, c.level_after) for c in during] == [
         ("worse", "stop_step", "new_tingling", 3, 2)
@@ -101,7 +116,7 @@ async def test_tingling_mid_session_drops_the_level_and_the_next_session_is_shor
     change = await _one(database, LevelChange, ann.id)
     assert (change.level_before, change.level_after, change.reason) == (3, 2, "new_tingling")
     assert (await _one(database, Plan, ann.id)).level == 2
-    assert (first.total_steps, second.total_steps, second.level) == (16, 12, 2)
+    assert (first.total_steps, second.total_steps, second.level) == (_length(3), _length(2), 2)
 
 
 @pytest.mark.parametrize("when", ["before", "during", "after"])
@@ -248,8 +263,8 @@ async def test_three_good_sessions_offer_a_level_up(
         await fi.send("/now")
         await fi.wait_for("Before we start")
     assert not has_button("Step up")(first) and not has_button("Step up")(second)
-    assert "Three good sessions in a row" in third.text and "level 2 of 3" in third.text
-    assert ("level 2 of 3" if accept else "level 1") in reply.text
+    assert "Three good sessions in a row" in third.text and f"level 2 of {TOP}" in third.text
+    assert (f"level 2 of {TOP}" if accept else "level 1") in reply.text
     assert (
         toasts(standin, mark)[0]
         == "That button is from an earlier message. Please use the latest one."
@@ -276,7 +291,7 @@ async def test_mild_rise_makes_the_next_session_one_level_lower(
         await gu.send("/now")
         await gu.wait_for("Before we start")
     assert "Your pain went up a little (2 → 4)" in summary.text
-    assert "we'll go gentler next time: level 1 of 3" in summary.text
+    assert f"we'll go gentler next time: level 1 of {TOP}" in summary.text
     after = [c for c in await rows(sqlite_db, CheckIn, gu.id) if c.phase == "after"]
     assert [(c.pain, c.action, c.reason, c.level_before, c.level_after) for c in after] == [
         (4, "continue", "pain_rise_mild", 2, 1)
@@ -302,7 +317,7 @@ async def test_next_day_worse_steps_down_once_and_a_second_tap_is_stale(
         mark = len(standin.calls)
         await hy.press_data(data, summary.message_id)
         await asyncio.sleep(0.2)
-    assert "we'll go gentler next time: level 2 of 3" in told.text
+    assert f"we'll go gentler next time: level 2 of {TOP}" in told.text
     assert toasts(standin, mark) == [
         "That button is from an earlier message. Please use the latest one."
     ]
@@ -327,7 +342,7 @@ async def test_one_session_steps_down_once_even_when_the_next_day_is_worse_too(
             b.NextDayAnswer(session.id or 0, NextDay.WORSE).pack(), summary.message_id
         )
         told = await io.wait_for("felt worse the day after")
-    assert "level 2 of 3" in summary.text and "level 2 of 3" in told.text
+    assert f"level 2 of {TOP}" in summary.text and f"level 2 of {TOP}" in told.text
     assert (await _one(sqlite_db, Plan, io.id)).level == 2
     changes = [(c.level_before, c.level_after) for c in await rows(sqlite_db, LevelChange, io.id)]
     assert changes == [(3, 2)]

@@ -129,7 +129,7 @@ async def test_a_yes_to_the_routines_question_steers_to_another(
         labels = [button["text"] for button in steered.buttons]
         assert labels and not any(routine.title in label for label in labels)
         # Another routine goes on as usual.
-        await cy.press(ROUTINE_TITLES["gentle_sciatica_set"])
+        await cy.press(ROUTINE_TITLES["after_run_back_relief"])
         await cy.wait_for(has_button("Choose this routine"))
         await cy.press("Choose this routine")
         await cy.wait_for("Which side hurts")
@@ -146,3 +146,26 @@ async def test_learn_cards_page_in_place(standin: StandIn, sqlite_db: Database) 
         again = await di.wait_for(texts.LEARN_CARDS[0][0])
     assert first.message_id == second.message_id == again.message_id
     assert len(di.messages) == 1
+
+
+async def test_a_session_begun_on_an_older_catalog_is_closed_with_a_word(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db, timer_scale=0.2):
+        ed = standin.user(7105)
+        await onboard(ed, routine="after_run_back_relief")
+        await _begin(ed)
+        card = await ed.wait_for("Step 1 of")
+        # As if the session had begun before a new catalog gave the routine other steps.
+        async with sqlite_db.session() as s:
+            row = (
+                await s.execute(select(ExerciseSession).where(ExerciseSession.user_id == 7105))
+            ).scalar_one()
+            row.total_steps += 5
+        await ed.press("⏭ Skip", message_id=card.message_id)
+        await ed.wait_for(texts.SESSION_PLAN_CHANGED[:40])
+    async with sqlite_db.session() as s:
+        row = (
+            await s.execute(select(ExerciseSession).where(ExerciseSession.user_id == 7105))
+        ).scalar_one()
+    assert row.state == "stopped" and row.stop_reason == "plan_changed"

@@ -98,7 +98,9 @@ def test_the_caption_fits_telegram_for_every_routine() -> None:
 async def test_history_lists_the_last_sessions_newest_first(
     standin: StandIn, database: Database
 ) -> None:
-    async with running_bot(standin, database, timer_scale=0.03, get_ready_seconds=0.0):
+    async with running_bot(
+        standin, database, timer_scale=0.03, get_ready_seconds=0.0, position_change_seconds=0.0
+    ):
         cy = standin.user(9003)
         await cy.send("/history")
         await cy.wait_for("haven't finished a session")

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from bot import buttons
+from bot import texts as bot_texts
 from bot.app import ROUTES
 from devtools.standin import ScriptedUser, StandIn
 from storage.engine import Database
@@ -120,6 +121,8 @@ async def _bring_to(user: ScriptedUser, state: str) -> None:
     await user.press("Seated hamstring stretch")
     await user.wait_for(has_button("Choose this routine"))
     await user.press("Choose this routine")
+    await user.wait_for(has_button(bot_texts.FITS_NO))
+    await user.press(bot_texts.FITS_NO)
     await user.wait_for("Which side")
     await user.press("Left")
     await user.wait_for("Which days")

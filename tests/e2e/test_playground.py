@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from devtools import playground
 
 
@@ -35,6 +36,8 @@ async def test_from_start_to_the_first_step_of_a_session(
     await term.type("1", "[1] No, none of these")
     await term.type("1", "Choose a routine")
     await term.type("5", "Choose this routine")
+    # This routine asks first whether it suits the person.
+    await term.type("1", texts.FITS_NO)
     await term.type("1", "Which side hurts")
     await term.type("2", "Which days")
     await term.type("8", "What time")

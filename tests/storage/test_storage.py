@@ -12,7 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import select, text
+from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlmodel import SQLModel
 
@@ -22,6 +22,7 @@ from storage.migrate import alembic_config, upgrade
 from storage.models import Delivery, Plan, ProcessedUpdate, User
 from storage.queries import plans as plan_q
 from storage.queries import users as user_q
+from storage.types import UTCDateTime
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
@@ -43,12 +44,41 @@ async def _user_with_plan(db: Database, user_id: int = 1) -> None:
         plan_q.schedule_next(plan, now=NOW)
 
 
+async def _user_with_plan_at_0001(db: Database) -> None:
+    """The rows as the first schema had them: the models of today have columns it lacks."""
+    tables = MetaData()
+    users = Table(
+        "app_user", tables, Column("id", BigInteger), Column("chat_id", BigInteger),
+        Column("first_name", String), Column("draft", String),
+        Column("created_at", UTCDateTime(timezone=True)),
+    )  # fmt: skip
+    plans = Table(
+        "plan", tables, Column("user_id", BigInteger), Column("routine_id", String),
+        Column("level", Integer), Column("side", String), Column("days", String),
+        Column("time_local", String), Column("tz", String), Column("status", String),
+        Column("offer_up_pending", Boolean), Column("next_due_at", UTCDateTime(timezone=True)),
+        Column("created_at", UTCDateTime(timezone=True)),
+        Column("updated_at", UTCDateTime(timezone=True)),
+    )  # fmt: skip
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            users.insert().values(id=1, chat_id=1, first_name="Ann", draft="{}", created_at=NOW)
+        )
+        await conn.execute(
+            plans.insert().values(
+                user_id=1, routine_id="r", level=1, side="left", days="0,2",
+                time_local="07:30", tz="Europe/Berlin", status="active", offer_up_pending=False,
+                next_due_at=NOW + timedelta(days=1), created_at=NOW, updated_at=NOW,
+            )
+        )  # fmt: skip
+
+
 async def test_upgrade_from_the_first_migration_keeps_the_data(database: Database) -> None:
     async with database.engine.begin() as conn:
         await conn.run_sync(lambda c: SQLModel.metadata.drop_all(c))
         await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     await upgrade(database.engine, "0001")
-    await _user_with_plan(database)
+    await _user_with_plan_at_0001(database)
     await upgrade(database.engine)
     async with database.session() as s:
         plan = (await s.execute(select(Plan))).scalar_one()
@@ -56,6 +86,7 @@ async def test_upgrade_from_the_first_migration_keeps_the_data(database: Databas
         version = (await s.execute(text("select version_num from alembic_version"))).scalar_one()
     assert version == ScriptDirectory.from_config(alembic_config(database.url)).get_current_head()
     assert plan.time_local == "07:30" and plan.next_due_at is not None
+    assert plan.floor, "people from before the floor question keep their floor steps"
 
 
 async def test_models_and_migrations_agree(database: Database) -> None:

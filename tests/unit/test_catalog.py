@@ -1,5 +1,6 @@
 """Loading the routine catalog, and refusing each kind of bad data with a precise message."""
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -8,13 +9,17 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from routines.__main__ import REFERENCES
 from routines.model import (
     CatalogError,
+    Dose,
+    DoseKind,
     Routine,
     Step,
     default_catalog,
     load_catalog,
 )
+from routines.plan import PainSide, build_session
 
 Data = dict[str, Any]
 
@@ -26,6 +31,12 @@ CATALOG_IDS = {
     "runner_cooldown_sciatica",
 }
 
+TEMPO = [
+    {"move": "lift", "seconds": 2},
+    {"move": "hold", "seconds": 3},
+    {"move": "lower", "seconds": 2},
+]
+
 
 def valid_routine(routine_id: str = "demo") -> Data:
     return {
@@ -33,42 +44,81 @@ def valid_routine(routine_id: str = "demo") -> Data:
         "title": "Demo routine",
         "summary": "A small routine for tests.",
         "source": "000_demo.txt",
-        "positions": ["lying"],
-        "equipment": ["floor"],
+        "equipment": ["floor", "wall"],
         "cadence_min": 3,
         "cadence_max": 4,
         "cadence_text": "Three or four times a week.",
         "cadence_source": "ours",
+        "not_for_question": "Do your legs always feel tight?",
         "steps": [
             {
                 "id": "hug",
                 "name": "Knee hug",
                 "cue": "Hug both knees.",
-                "hold_seconds": 30,
+                "position": "back",
                 "sides": "center",
                 "nerve_tension": False,
+                "dose": {"hold": 20, "times": 2, "rest": 10, "source": "ACSM"},
+            },
+            {
+                "id": "bridge",
+                "name": "Bridge",
+                "cue": "Lift your hips.",
+                "position": "back",
+                "sides": "center",
+                "nerve_tension": False,
+                "dose": {"tempo": TEMPO, "times": 5, "source": "NHS inform"},
+            },
+            {
+                "id": "cross",
+                "name": "Cross-over",
+                "cue": "Let the knee drop across.",
+                "position": "back",
+                "sides": "alternating",
+                "nerve_tension": False,
+                "off_floor": "wall_cross",
+                "dose": {"count": 20, "times": 3, "source": "seed"},
+            },
+            {
+                "id": "wall_cross",
+                "name": "Wall cross-over",
+                "cue": "Draw the knee across at the wall.",
+                "position": "standing",
+                "sides": "alternating",
+                "nerve_tension": False,
+                "dose": {"count": 20, "times": 3, "source": "seed"},
+            },
+            {
+                "id": "catcow",
+                "name": "Cat-cow",
+                "cue": "Arch and round with the breath.",
+                "position": "kneeling",
+                "sides": "center",
+                "nerve_tension": False,
+                "dose": {"cycle": 10, "times": 8, "source": "ours"},
             },
             {
                 "id": "reach",
                 "name": "Reach",
                 "cue": "Reach for your toes.",
                 "caution": "Stop if it tingles.",
-                "hold_seconds": 20,
+                "position": "sitting",
                 "sides": "both",
                 "nerve_tension": True,
-            },
-            {
-                "id": "curl",
-                "name": "Curl",
-                "cue": "Curl up and count.",
-                "count": 10,
-                "sides": "center",
-                "nerve_tension": False,
+                "dose": {"hold": 20, "source": "seed"},
             },
         ],
         "levels": [
-            {"number": 1, "steps": ["hug"], "hold_seconds": {"hug": 15}},
-            {"number": 2, "steps": ["hug", "reach", "curl"]},
+            {"number": 1, "steps": ["hug", "bridge", "cross"]},
+            {
+                "number": 2,
+                "steps": ["hug", "bridge", "cross"],
+                "doses": {"hug": {"hold": 30, "times": 2, "rest": 10, "source": "ACSM"}},
+            },
+            {"number": 3, "steps": ["catcow", "hug", "bridge", "cross", "reach"]},
+        ],
+        "left_out": [
+            {"id": "plough", "name": "Plough", "reason": "It loads the neck.", "source": "yoga"}
         ],
     }
 
@@ -80,12 +130,16 @@ def to_toml(data: Data) -> str:
     for key, value in data.items():
         if isinstance(value, list) and value and isinstance(value[0], dict):
             tables.append((key, value))
-        else:
+        elif value is not None:
             lines.append(f"{key} = {_toml_value(value)}")
     for key, items in tables:
         for item in items:
             lines.append(f"\n[[{key}]]")
-            lines.extend(f"{name} = {_toml_value(value)}" for name, value in item.items())
+            lines.extend(
+                f"{name} = {_toml_value(value)}"
+                for name, value in item.items()
+                if value is not None
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -100,7 +154,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     if isinstance(value, dict):
-        pairs = ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items())
+        pairs = ", ".join(
+            f"{key} = {_toml_value(item)}" for key, item in value.items() if item is not None
+        )
         return "{" + pairs + "}"
     raise TypeError(value)
 
@@ -135,11 +191,25 @@ def test_default_catalog_is_loaded_once() -> None:
     assert set(default_catalog().routines) == CATALOG_IDS
 
 
-def test_every_shipped_routine_has_a_cadence_and_a_gentle_first_level() -> None:
+def test_every_shipped_routine_has_a_cadence_and_levels_that_grow() -> None:
     for routine in load_catalog():
         assert routine.cadence_min is not None and routine.cadence_max is not None
         assert routine.top_level >= 2, routine.id
-        assert routine.minutes(1) < routine.minutes(routine.top_level), routine.id
+        first = build_session(routine, 1, PainSide.BOTH)
+        top = build_session(routine, routine.top_level, PainSide.BOTH)
+        assert first.minutes < top.minutes, routine.id
+
+
+def test_every_shipped_dose_names_where_its_numbers_come_from() -> None:
+    """Each source is the seed, ours, or guidance that docs/programme.md lists in full."""
+    cited = ("seed", "ours", *(name for name, _ in REFERENCES))
+    for routine in load_catalog():
+        doses = [(s.id, s.dose) for s in routine.steps.values()]
+        doses += [(i, d) for level in routine.levels for i, d in level.doses.items()]
+        for step_id, dose in doses:
+            assert any(name in dose.source for name in cited), (routine.id, step_id, dose.source)
+        for item in routine.left_out:
+            assert any(name in item.source for name in cited), (routine.id, item.id)
 
 
 # --- loading good data -----------------------------------------------------------------------
@@ -148,11 +218,60 @@ def test_every_shipped_routine_has_a_cadence_and_a_gentle_first_level() -> None:
 def test_loads_a_valid_file(tmp_path: Path) -> None:
     write(tmp_path, valid_routine())
     routine = load_catalog(tmp_path).get("demo")
-    assert list(routine.steps) == ["hug", "reach", "curl"]
-    assert routine.top_level == 2
-    assert routine.level(1).hold_for(routine.steps["hug"]) == 15
-    assert routine.level(2).hold_for(routine.steps["hug"]) == 30
-    assert routine.steps["curl"].count == 10 and routine.steps["curl"].hold_seconds is None
+    assert list(routine.steps) == ["hug", "bridge", "cross", "wall_cross", "catcow", "reach"]
+    assert routine.top_level == 3
+    assert routine.steps["bridge"].dose.tempo is not None
+    assert [phase.seconds for phase in routine.steps["bridge"].dose.tempo] == [2, 3, 2]
+    assert routine.steps["cross"].off_floor == "wall_cross"
+    assert routine.not_for_question == "Do your legs always feel tight?"
+    assert [item.id for item in routine.left_out] == ["plough"]
+
+
+def test_a_level_dose_holds_from_that_level_up(tmp_path: Path) -> None:
+    write(tmp_path, valid_routine())
+    routine = load_catalog(tmp_path).get("demo")
+    assert [routine.dose(n, "hug").hold for n in (1, 2, 3)] == [20, 30, 30]
+    assert [routine.dose(n, "bridge").times for n in (1, 2, 3)] == [5, 5, 5]
+
+
+def test_positions_are_those_the_levels_use_in_first_use_order(tmp_path: Path) -> None:
+    write(tmp_path, valid_routine())
+    routine = load_catalog(tmp_path).get("demo")
+    # The standing wall cross-over is only an alternative, so it is not among them.
+    assert routine.positions == ("back", "kneeling", "sitting")
+
+
+def test_dose_kinds_and_card_lengths() -> None:
+    hold = Dose(hold=20, times=2, rest=10, source="seed")
+    tempo = Dose.model_validate({"tempo": TEMPO, "times": 5, "source": "NHS"})
+    cycles = Dose(cycle=10, times=8, source="ours")
+    count = Dose(count=20, times=3, source="seed")
+    assert [d.kind for d in (hold, tempo, cycles, count)] == [
+        DoseKind.HOLD,
+        DoseKind.TEMPO,
+        DoseKind.CYCLES,
+        DoseKind.COUNT,
+    ]
+    assert [d.on_one_card for d in (hold, tempo, cycles, count)] == [False, True, True, False]
+    # One hold; five reps of 2 + 3 + 2 s; eight cycles of 10 s; a count of 20 at 2 s a count.
+    assert [d.card_seconds(2) for d in (hold, tempo, cycles, count)] == [20, 35, 80, 40]
+
+
+def test_dose_changed_names_the_fields_that_differ_and_ignores_the_source() -> None:
+    base = Dose(hold=20, times=2, rest=10, source="seed")
+    assert base.changed(Dose(hold=20, times=2, rest=10, source="ACSM")) == set()
+    assert base.changed(Dose(hold=30, times=3, rest=10, source="seed")) == {"hold", "times"}
+    two_sets = Dose(hold=20, times=2, rest=10, sets=2, set_rest=30, source="seed")
+    assert two_sets.changed(base) == {"sets", "set_rest"}
+
+
+def test_an_alternative_may_get_a_dose_in_a_level(tmp_path: Path) -> None:
+    data = valid_routine()
+    new = {"count": 20, "times": 4, "source": "seed"}
+    data["levels"][1]["doses"].update({"cross": new, "wall_cross": new})
+    write(tmp_path, data)
+    routine = load_catalog(tmp_path).get("demo")
+    assert routine.dose(2, "wall_cross").times == routine.dose(2, "cross").times == 4
 
 
 def test_text_is_trimmed(tmp_path: Path) -> None:
@@ -179,18 +298,9 @@ def test_get_unknown_routine_raises_key_error(tmp_path: Path) -> None:
 def test_level_out_of_range_raises_value_error(tmp_path: Path) -> None:
     write(tmp_path, valid_routine())
     routine = load_catalog(tmp_path).get("demo")
-    for bad in (0, 3):
-        with pytest.raises(ValueError, match="levels 1 to 2"):
+    for bad in (0, 4):
+        with pytest.raises(ValueError, match="levels 1 to 3"):
             routine.level(bad)
-
-
-def test_minutes_count_sides_reps_and_gaps(tmp_path: Path) -> None:
-    write(tmp_path, valid_routine())
-    routine = load_catalog(tmp_path).get("demo")
-    # hug 30 + reach 20 on each side + curl 10 counts: four performances, three 5 s gaps.
-    assert routine.seconds(2) == 30 + 20 * 2 + 10 + 3 * 5
-    assert routine.minutes(2) == 2
-    assert routine.seconds(1) == 15
 
 
 # --- refusing bad data -----------------------------------------------------------------------
@@ -202,6 +312,14 @@ def _set_step(step_id: str, field: str, value: Any) -> Mutation:
     return lambda data: step(data, step_id).__setitem__(field, value)
 
 
+def _set_dose(step_id: str, field: str, value: Any) -> Mutation:
+    return lambda data: step(data, step_id)["dose"].__setitem__(field, value)
+
+
+def _drop_dose_field(step_id: str, field: str) -> Mutation:
+    return lambda data: step(data, step_id)["dose"].pop(field)
+
+
 def _drop_step_field(step_id: str, field: str) -> Mutation:
     return lambda data: step(data, step_id).pop(field)
 
@@ -210,53 +328,101 @@ def _set_level(index: int, field: str, value: Any) -> Mutation:
     return lambda data: data["levels"][index].__setitem__(field, value)
 
 
+def _set_level_dose(index: int, step_id: str, dose: Data) -> Mutation:
+    def mutate(data: Data) -> None:
+        data["levels"][index].setdefault("doses", {})[step_id] = dose
+
+    return mutate
+
+
 def _set(field: str, value: Any) -> Mutation:
     return lambda data: data.__setitem__(field, value)
 
 
 def _duplicate_step(data: Data) -> None:
-    step(data, "curl")["id"] = "hug"
+    step(data, "catcow")["id"] = "hug"
 
 
-def _count_instead_of_hold(count: int) -> Mutation:
-    def mutate(data: Data) -> None:
-        del step(data, "hug")["hold_seconds"]
-        step(data, "hug")["count"] = count
-        data["levels"][0].pop("hold_seconds")
-
-    return mutate
+def _same_numbers_new_source(data: Data) -> None:
+    data["levels"][1]["doses"]["hug"] = {"hold": 20, "times": 2, "rest": 10, "source": "NHS"}
 
 
 BAD_DATA: list[tuple[str, Mutation, list[str]]] = [
     ("duplicate step id", _duplicate_step, ["'steps'", "duplicate step id 'hug'"]),
     ("step without id", _drop_step_field("hug", "id"), ["'steps'", "step number 1", "'id'"]),
-    ("hold too short", _set_step("reach", "hold_seconds", 4), ["step 'reach'", "'hold_seconds'"]),
-    ("hold too long", _set_step("reach", "hold_seconds", 181), ["step 'reach'", "'hold_seconds'"]),
-    ("hold as text", _set_step("reach", "hold_seconds", "20"), ["step 'reach'", "'hold_seconds'"]),
+    # Doses: one kind, numbers in range, rests where they belong.
+    ("step without dose", _drop_step_field("reach", "dose"), ["step 'reach'", "'dose'"]),
     (
         "hold and count",
-        _set_step("reach", "count", 10),
-        ["step 'reach'", "'hold_seconds'", "'count'"],
+        _set_dose("reach", "count", 10),
+        ["step 'reach'", "'dose'", "'hold'", "'count'", "exactly one"],
     ),
     (
-        "neither hold nor count",
-        _drop_step_field("reach", "hold_seconds"),
-        ["step 'reach'", "'count'"],
+        "tempo and cycle",
+        _set_dose("bridge", "cycle", 10),
+        ["step 'bridge'", "'dose'", "'tempo'", "'cycle'", "exactly one"],
     ),
-    ("count too small", _count_instead_of_hold(2), ["step 'hug'", "'count'"]),
-    ("count too large", _count_instead_of_hold(121), ["step 'hug'", "'count'"]),
-    ("no reps", _set_step("reach", "reps", 0), ["step 'reach'", "'reps'"]),
-    ("too many reps", _set_step("reach", "reps", 21), ["step 'reach'", "'reps'"]),
+    (
+        "no kind at all",
+        _drop_dose_field("reach", "hold"),
+        ["step 'reach'", "'dose'", "exactly one"],
+    ),
+    ("hold too short", _set_dose("reach", "hold", 1), ["step 'reach'", "'dose.hold'"]),
+    ("hold too long", _set_dose("reach", "hold", 181), ["step 'reach'", "'dose.hold'"]),
+    ("hold as text", _set_dose("reach", "hold", "20"), ["step 'reach'", "'dose.hold'"]),
+    ("count too small", _set_dose("cross", "count", 2), ["step 'cross'", "'dose.count'"]),
+    ("count too large", _set_dose("cross", "count", 121), ["step 'cross'", "'dose.count'"]),
+    ("cycle too short", _set_dose("catcow", "cycle", 1), ["step 'catcow'", "'dose.cycle'"]),
+    ("no times", _set_dose("hug", "times", 0), ["step 'hug'", "'dose.times'"]),
+    ("too many times", _set_dose("hug", "times", 31), ["step 'hug'", "'dose.times'"]),
+    ("too many sets", _set_dose("hug", "sets", 5), ["step 'hug'", "'dose.sets'"]),
+    ("rest too long", _set_dose("hug", "rest", 121), ["step 'hug'", "'dose.rest'"]),
+    ("empty tempo", _set_dose("bridge", "tempo", []), ["step 'bridge'", "'dose.tempo'"]),
+    (
+        "tempo phase too long a name",
+        _set_dose("bridge", "tempo", [{"move": "x" * 21, "seconds": 2}]),
+        ["step 'bridge'", "'dose.tempo.0.move'"],
+    ),
+    (
+        "tempo phase of no time",
+        _set_dose("bridge", "tempo", [{"move": "lift", "seconds": 0}]),
+        ["step 'bridge'", "'dose.tempo.0.seconds'"],
+    ),
+    (
+        "rest between reps",
+        _set_dose("bridge", "rest", 5),
+        ["step 'bridge'", "'dose'", "'rest'", "rest between sets instead"],
+    ),
+    (
+        "rest between cycles",
+        _set_dose("catcow", "rest", 5),
+        ["step 'catcow'", "'dose'", "'rest'"],
+    ),
+    (
+        "sets without set_rest",
+        _set_dose("bridge", "sets", 2),
+        ["step 'bridge'", "'dose'", "'set_rest'", "need a rest"],
+    ),
+    (
+        "set_rest with one set",
+        _set_dose("bridge", "set_rest", 30),
+        ["step 'bridge'", "'dose'", "'set_rest'", "one set"],
+    ),
+    ("dose without source", _drop_dose_field("hug", "source"), ["step 'hug'", "'dose.source'"]),
+    ("unknown dose key", _set_dose("hug", "reps", 3), ["step 'hug'", "'dose.reps'"]),
+    # Steps.
+    ("unknown position", _set_step("hug", "position", "lying"), ["step 'hug'", "'position'"]),
+    ("no position", _drop_step_field("hug", "position"), ["step 'hug'", "'position'"]),
     ("empty cue", _set_step("hug", "cue", "   "), ["step 'hug'", "'cue'", "empty"]),
     ("empty name", _set_step("hug", "name", ""), ["step 'hug'", "'name'"]),
     ("cue too long", _set_step("hug", "cue", "x" * 601), ["step 'hug'", "'cue'"]),
+    ("name too long", _set_step("hug", "name", "x" * 81), ["step 'hug'", "'name'"]),
     ("bell in cue", _set_step("hug", "cue", "Hug\u0007"), ["step 'hug'", "'cue'", "U+0007"]),
     (
         "C1 control in caution",
         _set_step("reach", "caution", "Stop\x85now"),
         ["step 'reach'", "'caution'"],
     ),
-    ("tab in title", _set("title", "Demo\troutine"), ["'title'", "U+0009"]),
     ("unknown side mode", _set_step("hug", "sides", "left"), ["step 'hug'", "'sides'"]),
     (
         "nerve flag as text",
@@ -270,7 +436,42 @@ BAD_DATA: list[tuple[str, Mutation, list[str]]] = [
     ),
     ("chain on a centre step", _set_step("hug", "chain", "flow"), ["step 'hug'", "'chain'"]),
     ("unknown step key", _set_step("hug", "colour", "red"), ["step 'hug'", "'colour'"]),
+    # Off-the-floor alternatives.
+    (
+        "off_floor to no step",
+        _set_step("cross", "off_floor", "ghost"),
+        ["step 'cross'", "'off_floor'", "no such step 'ghost'"],
+    ),
+    (
+        "off_floor to a floor step",
+        _set_step("cross", "off_floor", "catcow"),
+        ["step 'cross'", "'off_floor'", "'catcow' is done on the floor too"],
+    ),
+    (
+        "off_floor step used in a level",
+        _set_level(2, "steps", ["hug", "wall_cross", "reach"]),
+        ["step 'cross'", "'off_floor'", "'wall_cross' is an alternative, not in a level"],
+    ),
+    # The routine.
     ("unknown routine key", _set("colour", "red"), ["'colour'"]),
+    ("positions is derived, not given", _set("positions", ["back"]), ["'positions'"]),
+    ("empty not-for question", _set("not_for_question", " "), ["'not_for_question'"]),
+    ("cadence min above max", _set("cadence_min", 5), ["'cadence_min'"]),
+    ("cadence max alone", _set("cadence_min", None), ["'cadence_max'"]),
+    ("cadence above a week", _set("cadence_max", 8), ["'cadence_max'"]),
+    ("unknown equipment", _set("equipment", ["ball"]), ["'equipment"]),
+    ("routine id not an identifier", _set("id", "Demo Routine"), ["'id'"]),
+    (
+        "left-out entry without reason",
+        lambda data: data["left_out"][0].pop("reason"),
+        ["'left_out.0.reason'"],
+    ),
+    (
+        "left-out entry without source",
+        lambda data: data["left_out"][0].pop("source"),
+        ["'left_out.0.source'"],
+    ),
+    # Levels.
     ("unknown level key", _set_level(0, "colour", "red"), ["level entry 1", "'colour'"]),
     (
         "level names unknown step",
@@ -286,36 +487,25 @@ BAD_DATA: list[tuple[str, Mutation, list[str]]] = [
     ("level without steps", _set_level(0, "steps", []), ["level entry 1", "'steps'"]),
     ("no levels", _set("levels", []), ["'levels'"]),
     (
-        "override for absent step",
-        _set_level(0, "hold_seconds", {"curl": 10}),
-        ["level 1", "step 'curl'", "'hold_seconds'"],
+        "dose for a step not in the level",
+        _set_level_dose(0, "reach", {"hold": 25, "source": "seed"}),
+        ["level 1", "step 'reach'", "'doses'", "not in this level"],
     ),
     (
-        "override longer than seed",
-        _set_level(0, "hold_seconds", {"hug": 31}),
-        ["level 1", "step 'hug'", "'hold_seconds'"],
+        "dose change that changes nothing",
+        _same_numbers_new_source,
+        ["level 2", "step 'hug'", "'doses'", "changes nothing"],
     ),
     (
-        "override on counted step",
-        _set_level(1, "hold_seconds", {"curl": 10}),
-        ["level 2", "step 'curl'", "'hold_seconds'"],
+        "level 1 dose equal to the step's own",
+        _set_level_dose(0, "bridge", {"tempo": TEMPO, "times": 5, "source": "NHS inform"}),
+        ["level 1", "step 'bridge'", "'doses'", "changes nothing"],
     ),
     (
-        "override at top level",
-        _set_level(1, "hold_seconds", {"hug": 10}),
-        ["level 2", "step 'hug'", "top level"],
+        "bad dose in a level",
+        _set_level_dose(1, "bridge", {"tempo": TEMPO, "times": 5, "rest": 5, "source": "x y"}),
+        ["level entry 2", "'doses.bridge'", "'rest'"],
     ),
-    (
-        "override too short",
-        _set_level(0, "hold_seconds", {"hug": 2}),
-        ["level entry 1", "'hold_seconds.hug'"],
-    ),
-    ("cadence min above max", _set("cadence_min", 5), ["'cadence_min'"]),
-    ("cadence max alone", _set("cadence_min", None), ["'cadence_max'"]),
-    ("cadence above a week", _set("cadence_max", 8), ["'cadence_max'"]),
-    ("unknown position", _set("positions", ["hanging"]), ["'positions"]),
-    ("unknown equipment", _set("equipment", ["ball"]), ["'equipment"]),
-    ("routine id not an identifier", _set("id", "Demo Routine"), ["'id'"]),
 ]
 
 
@@ -326,10 +516,8 @@ BAD_DATA: list[tuple[str, Mutation, list[str]]] = [
 def test_bad_data_names_file_step_and_field(
     tmp_path: Path, mutate: Mutation, fragments: list[str]
 ) -> None:
-    data = valid_routine()
+    data = copy.deepcopy(valid_routine())
     mutate(data)
-    # None means "leave the key out": TOML has no null.
-    data = {key: value for key, value in data.items() if value is not None}
     write(tmp_path, data, name="demo")
     with pytest.raises(CatalogError) as caught:
         load_catalog(tmp_path)
@@ -376,13 +564,16 @@ def test_catalog_error_is_a_value_error() -> None:
 def test_lone_surrogate_is_refused() -> None:
     # TOML cannot hold one, but a routine built in code can.
     with pytest.raises(ValidationError, match="cue"):
-        Step(
-            id="hug",
-            name="Knee hug",
-            cue="Hug \ud800",
-            hold_seconds=30,
-            sides="center",
-            nerve_tension=False,
+        Step.model_validate(
+            {
+                "id": "hug",
+                "name": "Knee hug",
+                "cue": "Hug \ud800",
+                "position": "back",
+                "sides": "center",
+                "nerve_tension": False,
+                "dose": {"hold": 30, "source": "seed"},
+            }
         )
 
 
@@ -396,13 +587,22 @@ def test_routine_built_in_code_gets_the_same_checks() -> None:
 def test_models_are_frozen() -> None:
     routine = Routine.model_validate(valid_routine())
     with pytest.raises(ValidationError):
-        routine.steps["hug"].hold_seconds = 10  # type: ignore[misc]
+        routine.steps["hug"].position = "front"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        routine.steps["hug"].dose.hold = 10  # type: ignore[misc]
 
 
 def test_routine_accepts_step_objects_in_order() -> None:
     data = valid_routine()
     data["steps"] = [Step.model_validate(item) for item in data["steps"]]
-    assert list(Routine.model_validate(data).steps) == ["hug", "reach", "curl"]
+    assert list(Routine.model_validate(data).steps) == [
+        "hug",
+        "bridge",
+        "cross",
+        "wall_cross",
+        "catcow",
+        "reach",
+    ]
 
 
 def test_steps_filed_under_another_id_are_refused() -> None:

@@ -1,11 +1,15 @@
-"""What goes out after a commit: every reply is tried, whatever failed before it."""
+"""What goes out after a commit: every reply is tried, whatever failed before it; and the
+registration table refuses two button kinds on one prefix."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pytest
 from telegram.error import NetworkError
 
-from bot.routing import run_all
+from bot import buttons as b
+from bot.routing import ButtonTable, run_all
 
 
 async def test_every_action_runs_and_a_bug_still_surfaces() -> None:
@@ -35,3 +39,18 @@ async def test_a_refused_call_alone_is_not_an_error() -> None:
         raise NetworkError("Bad Gateway")
 
     await run_all([refused], user_id=1)
+
+
+def test_two_button_kinds_cannot_share_a_prefix() -> None:
+    async def handler(ctx: object, pressed: object) -> None:
+        return None
+
+    table = ButtonTable().on(b.RedFlags, handler)
+    with pytest.raises(ValueError, match="share prefix 'rf'"):
+        table.on(_SamePrefix, handler)
+
+
+@dataclass(frozen=True)
+class _SamePrefix(b.Button):
+    PREFIX = "rf"
+    other: int
