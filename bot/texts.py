@@ -163,6 +163,10 @@ NOT_FOR_YOU = (
     "Then this routine is not the right one for you: the stretch could strain the nerve "
     "rather than the muscle. Please pick another one below."
 )
+FLOOR_NOT_HERE = (
+    "This routine is done mostly on the floor, so it would leave you very little. These ones "
+    "work sitting or standing; please pick one."
+)
 FITS_NO = "No, go on"
 FITS_YES = "Yes, that's me"
 CHOOSE_SIDE = "<b>Which side hurts?</b> I'll stretch that side first."

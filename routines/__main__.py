@@ -11,8 +11,16 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from routines.model import Catalog, CatalogError, Dose, DoseKind, Routine, default_catalog
-from routines.plan import PainSide, PlannedStep, SessionPlan, build_session
+from routines.model import (
+    FLOOR_POSITIONS,
+    Catalog,
+    CatalogError,
+    Dose,
+    DoseKind,
+    Routine,
+    default_catalog,
+)
+from routines.plan import PainSide, PlannedStep, SessionPlan, build_session, works_off_floor
 
 # argparse also exits with 2 on a bad command line; a bad id or level is the same kind of mistake.
 USAGE_ERROR = 2
@@ -114,19 +122,21 @@ def _list_line(routine: Routine) -> str:
         f"{routine.id}  {routine.title}  [source {routine.source}]  "
         f"{routine.top_level} levels: {minutes}"
     )
-    if _has_alternatives(routine):
+    if _on_floor(routine) and works_off_floor(routine):
         off = ", ".join(f"L{n} {_plan(routine, n, floor=False).minutes} min" for n in levels)
         line += f"; off the floor: {off}"
+    elif _on_floor(routine):
+        line += "; off the floor: not offered (mostly floor work)"
     return line
+
+
+def _on_floor(routine: Routine) -> bool:
+    return any(position in FLOOR_POSITIONS for position in routine.positions)
 
 
 def _plan(routine: Routine, level: int, *, floor: bool = True) -> SessionPlan:
     """The session the bot builds for this level; the painful side changes only the order."""
     return build_session(routine, level, PainSide.BOTH, floor=floor)
-
-
-def _has_alternatives(routine: Routine) -> bool:
-    return any(step.off_floor for step in routine.steps.values())
 
 
 # --- show ------------------------------------------------------------------------------------
@@ -309,6 +319,13 @@ def _routine_section(routine: Routine) -> str:
         f"- How often: {routine.cadence_text} ({_cadence_source(routine)})",
         f"- Equipment: {', '.join(routine.equipment)}",
     ]
+    if _on_floor(routine) and works_off_floor(routine):
+        facts.append("- Off the floor: floor steps swap for their alternative or are left out")
+    elif _on_floor(routine):
+        facts.append(
+            "- Off the floor: not offered; under 4 minutes would be left, so someone who "
+            "cannot get down is steered to another routine"
+        )
     if routine.not_for_question:
         facts.append(
             f'- Asked before it is chosen: "{routine.not_for_question}" '
@@ -336,7 +353,7 @@ def _cadence_source(routine: Routine) -> str:
 
 
 def _level_table(routine: Routine) -> str:
-    alternatives = _has_alternatives(routine)
+    alternatives = _on_floor(routine) and works_off_floor(routine)
     head = "| Level | What changes | Exercise | In all |"
     rule = "|---|---|---|---|"
     if alternatives:
@@ -377,7 +394,7 @@ def _level_section(routine: Routine, n: int) -> str:
         lines += ["", rounds]
     for step_id in dict.fromkeys(routine.level(n).steps):
         step = routine.steps[step_id]
-        if step.off_floor is not None:
+        if step.off_floor is not None and works_off_floor(routine):
             other = routine.steps[step.off_floor]
             dose = routine.dose(n, other.id)
             lines += [

@@ -5,7 +5,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from routines.model import Dose, DoseKind, Level, Move, Position, Routine, Side, Step
+from routines.model import (
+    FLOOR_POSITIONS,
+    Dose,
+    DoseKind,
+    Level,
+    Move,
+    Position,
+    Routine,
+    Side,
+    Step,
+)
+
+# Level 1 of every routine is worth a reminder: at least 4 minutes of exercise (issue 17).
+MIN_WORK_SECONDS = 4 * 60
 
 
 class PainSide(StrEnum):
@@ -109,7 +122,7 @@ def build_session(
     pace: Pace | None = None,
 ) -> SessionPlan:
     """The cards of one session. Without `floor`, steps done lying or kneeling give way to
-    the routine's off-the-floor alternatives."""
+    the routine's off-the-floor alternatives, and those without one are left out."""
     pace = pace or Pace()
     if pace.count_seconds < 1 or pace.get_ready < 0 or pace.position_change < 0:
         raise ValueError("count_seconds must be at least 1 and the pauses at least 0")
@@ -124,6 +137,11 @@ def build_session(
         ready_for, ready = _pause(before, slot, pace)
         steps.append(_planned(number, slot, pace, ready_for, ready))
     return SessionPlan(routine.id, level, side, tuple(steps))
+
+
+def works_off_floor(routine: Routine) -> bool:
+    """Whether someone who cannot get down on the floor still gets a session worth doing."""
+    return build_session(routine, 1, PainSide.BOTH, floor=False).work_seconds >= MIN_WORK_SECONDS
 
 
 def _side_order(routine: Routine, side: PainSide) -> tuple[Side, Side]:
@@ -148,6 +166,8 @@ def _blocks(routine: Routine, level: Level, *, floor: bool) -> list[list[Step]]:
         step = routine.steps[step_id]
         if not floor and step.off_floor is not None:
             step = routine.steps[step.off_floor]
+        if not floor and step.position in FLOOR_POSITIONS:
+            continue
         current = blocks[-1] if blocks else []
         continues = (
             step.chain is not None

@@ -18,8 +18,8 @@ from bot.routing import Ctx
 from bot.session_plans import plan_of
 from bot.timefmt import clock_text, local_text
 from routines import schedule
-from routines.model import Routine
-from routines.plan import PainSide
+from routines.model import FLOOR_POSITIONS, Routine
+from routines.plan import PainSide, works_off_floor
 from routines.schedule import PlanReason, PlanStatus
 from routines.timeinput import describe_zone, parse_time_of_day, resolve_zone, zone_label
 from storage.models import Plan, User
@@ -124,7 +124,15 @@ async def on_floor(ctx: Ctx, pressed: b.FloorChoice) -> None:
         if user is None:
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
-        await _answered(ctx, s, user, "floor", pressed.floor)
+        draft = user_q.read_draft(user)
+        routine = _routine(ctx, str(draft.get("routine", "")))
+        if pressed.floor or routine is None or works_off_floor(routine):
+            return await _answered(ctx, s, user, "floor", pressed.floor)
+        # Mostly floor work: another routine, chosen off the floor, suits them better.
+        draft["floor"] = False
+        user_q.set_dialog(user, dialog="onb:routine", draft=draft)
+        others = [(r, m) for r, m in _starts(ctx) if works_off_floor(r)]
+        await ctx.show(texts.FLOOR_NOT_HERE, keyboards.routine_list(others))
 
 
 async def on_side(ctx: Ctx, pressed: b.SideChoice) -> None:
@@ -252,7 +260,7 @@ async def _answered(ctx: Ctx, s: Any, user: User, key: str, value: object) -> No
     draft = user_q.read_draft(user)
     draft[key] = value
     following = None if draft.get("mode") == "settings" else NEXT[key]
-    if key == "routine" and following and _has_floor_choice(ctx, str(value)):
+    if key == "routine" and following and "floor" not in draft and _on_floor(ctx, str(value)):
         following = "floor"
     if following is None:
         await _finish(ctx, s, user, draft)
@@ -370,9 +378,10 @@ def _plan_draft(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _has_floor_choice(ctx: Ctx, routine_id: str) -> bool:
+def _on_floor(ctx: Ctx, routine_id: str) -> bool:
+    """Whether the routine has floor work, so that the floor question matters."""
     routine = _routine(ctx, routine_id)
-    return routine is not None and any(s.off_floor for s in routine.steps.values())
+    return routine is not None and any(p in FLOOR_POSITIONS for p in routine.positions)
 
 
 def _routine(ctx: Ctx, routine_id: str) -> Routine | None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot import texts
 from devtools.standin import ScriptedUser, StandIn
 from routines.model import default_catalog
-from routines.plan import PainSide, build_session
+from routines.plan import PainSide, build_session, works_off_floor
 from storage.engine import Database
 from storage.models import ExerciseSession, Plan, SessionStep
 from tests.support.flows import ROUTINE_TITLES, has_button, onboard
@@ -129,10 +129,38 @@ async def test_a_yes_to_the_routines_question_steers_to_another(
         labels = [button["text"] for button in steered.buttons]
         assert labels and not any(routine.title in label for label in labels)
         # Another routine goes on as usual.
-        await cy.press(ROUTINE_TITLES["after_run_back_relief"])
+        await cy.press(ROUTINE_TITLES["seated_couch_sciatica"])
         await cy.wait_for(has_button("Choose this routine"))
         await cy.press("Choose this routine")
         await cy.wait_for("Which side hurts")
+
+
+async def test_no_floor_for_a_floor_routine_steers_to_one_that_works_off_it(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    catalog = default_catalog()
+    async with running_bot(standin, sqlite_db):
+        fa = standin.user(7106)
+        await fa.send("/start")
+        await fa.wait_for("not medical advice")
+        await fa.press("I understand and agree")
+        await fa.wait_for("safety check")
+        await fa.press("No, none of these")
+        await fa.wait_for("Choose a routine")
+        await fa.press(ROUTINE_TITLES["after_run_back_relief"])
+        await fa.wait_for(has_button("Choose this routine"))
+        await fa.press("Choose this routine")
+        await fa.wait_for(has_button(texts.FLOOR_NO))
+        await fa.press(texts.FLOOR_NO)
+        steered = await fa.wait_for(texts.FLOOR_NOT_HERE[:40])
+        offered = {label for button in steered.buttons for label in [button["text"]]}
+        expected = {r.title for r in catalog if works_off_floor(r)}
+        assert {label.split(" · ")[0] for label in offered} == expected
+        # The cool-down, off the floor, does not ask again.
+        await fa.press(ROUTINE_TITLES["runner_cooldown_sciatica"])
+        await fa.wait_for(has_button("Choose this routine"))
+        await fa.press("Choose this routine")
+        await fa.wait_for("Which side hurts")
 
 
 async def test_learn_cards_page_in_place(standin: StandIn, sqlite_db: Database) -> None:

@@ -68,6 +68,8 @@ async def test_time_jump_brings_the_reminder(
     await term.type("1", "No, none of these")
     await term.type("1", "Choose a routine")
     await term.type("1", "Choose this routine")
+    # A floor routine asks whether the floor is fine.
+    await term.type("1", texts.FLOOR_YES)
     await term.type("1", "Which side hurts")
     await term.type("3", "Which days")
     for day in ("2", "4", "6", "7"):

@@ -19,7 +19,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 
 from bot import buttons as b
-from bot import comeback
+from bot import comeback, texts
 from bot import reminder_sender as sender_module
 from bot.app import build_application
 from bot.reminder_sender import send_due_reminders, send_one_batch
@@ -112,6 +112,27 @@ async def test_a_due_plan_gets_exactly_one_reminder(standin: StandIn, database: 
     after = await plan_of(database, ann.id)
     assert after.next_due_at is not None and after.next_due_at > rt.clock.now()
     assert after.lease_until is None
+
+
+async def test_every_third_reminder_ends_with_a_line_from_learn(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db) as app:
+        rt = runtime(app)
+        # Screened just now, so no red-flag line takes the tip's place.
+        await seed_due_plans(sqlite_db, count=9, due_at=rt.clock.now() - timedelta(minutes=1))
+        async with sqlite_db.session() as s:
+            await s.execute(update(Plan).values(redflag_checked_at=rt.clock.now()))
+        assert await send_one_batch(rt, app.bot) == 9
+    sent = [m for chat in standin.chats.values() for m in chat.messages]
+    tips = 0
+    for message in sent:
+        snooze = b.unpack(message.buttons[1]["callback_data"], (b.Snooze,))
+        assert isinstance(snooze, b.Snooze) and message.text is not None
+        tip = texts.TIPS[snooze.delivery_id // 3 % len(texts.TIPS)]
+        assert (tip in message.text) == (snooze.delivery_id % 3 == 0), message.text
+        tips += tip in message.text
+    assert len(sent) == 9 and tips == 3
 
 
 async def test_the_scheduler_tick_sends_when_the_time_comes(

@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 
 from routines.__main__ import main
-from routines.model import Dose, DoseKind, Routine, default_catalog
-from routines.plan import PainSide, build_session
+from routines.model import FLOOR_POSITIONS, Dose, DoseKind, Routine, default_catalog
+from routines.plan import MIN_WORK_SECONDS, PainSide, build_session, works_off_floor
 from tests.support import REPO
 
-MIN_WORK_SECONDS = 4 * 60
 PROGRAMME = REPO / "docs" / "programme.md"
 SIDES = (PainSide.LEFT, PainSide.RIGHT, PainSide.BOTH)
 
@@ -124,10 +123,24 @@ def test_one_field_raised_for_several_steps_is_one_element() -> None:
 
 @pytest.mark.parametrize(("routine", "n"), _every_level())
 def test_every_level_has_four_minutes_of_exercise(routine: Routine, n: int) -> None:
+    # Off the floor only where the bot offers it off the floor.
+    floors = (True, False) if works_off_floor(routine) else (True,)
     for side in SIDES:
-        for floor in (True, False):
+        for floor in floors:
             plan = build_session(routine, n, side, floor=floor)
             assert plan.work_seconds >= MIN_WORK_SECONDS, (side, floor, plan.work_seconds)
+
+
+@pytest.mark.parametrize(("routine", "n"), _every_level())
+def test_off_the_floor_means_no_step_on_the_floor(routine: Routine, n: int) -> None:
+    plan = build_session(routine, n, PainSide.LEFT, floor=False)
+    assert not [step.step_id for step in plan.steps if step.position in FLOOR_POSITIONS]
+
+
+def test_the_cool_down_works_off_the_floor_and_the_floor_sets_do_not() -> None:
+    catalog = default_catalog()
+    assert works_off_floor(catalog.get("runner_cooldown_sciatica"))
+    assert not works_off_floor(catalog.get("after_run_back_relief"))
 
 
 @pytest.mark.parametrize(("routine", "n"), _every_level(first=2))
