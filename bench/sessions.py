@@ -569,9 +569,13 @@ async def _phases(
                 get_ready=args.get_ready,
                 first_id=FIRST_USER + args.sessions,
             )
-            result["full"] = await run_bot(
-                standin, listeners, db, few, scale=args.calls_scale, window=args.window, **options
-            )
+            # A database of its own: in the first one, the bot starting up would take over
+            # the main phase's thousand open sessions and offer each one back.
+            async with fresh_database(args.db) as calls_db:
+                result["full"] = await run_bot(
+                    standin, listeners, calls_db, few, scale=args.calls_scale,
+                    window=args.window, **options,
+                )  # fmt: skip
 
 
 def _ms(s: dict[str, float]) -> str:
@@ -659,7 +663,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--window",
         type=float,
-        default=45.0,
+        # Level 1 now opens with a 20 s change of position and runs 6 to 12 minutes.
+        default=120.0,
         help="real seconds each phase may run; sessions still going then are cut off",
     )
     parser.add_argument("--get-ready", type=float, default=5.0, help="get_ready_seconds")

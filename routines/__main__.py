@@ -73,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyError:
         return _fail(f"no routine {args.routine_id!r}; 'list' shows the ids", USAGE_ERROR)
     level = routine.top_level if args.level is None else args.level
+    if not args.floor and _on_floor(routine) and not works_off_floor(routine):
+        message = f"{routine.id} is not offered off the floor: under 4 minutes would be left"
+        return _fail(message, USAGE_ERROR)
     try:
         plan = build_session(routine, level, PainSide(args.side), floor=args.floor)
     except ValueError as exc:

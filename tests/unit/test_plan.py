@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from routines.model import DoseKind, Routine, default_catalog
+from routines.model import FLOOR_POSITIONS, DoseKind, Routine, default_catalog
 from routines.plan import Pace, PainSide, Ready, SessionPlan, build_session
 
 PACE = Pace()
@@ -276,19 +276,22 @@ def test_off_the_floor_the_alternative_takes_the_place_of_the_floor_step() -> No
     on_floor = build_session(routine, 2, PainSide.LEFT)
     off_floor = build_session(routine, 2, PainSide.LEFT, floor=False)
     assert "wall" not in {s.step_id for s in on_floor.steps}
-    assert "cross" not in {s.step_id for s in off_floor.steps}
-    swapped = [s.step_id for s in off_floor.steps]
-    assert swapped == ["wall" if s.step_id == "cross" else s.step_id for s in on_floor.steps]
+    assert "wall" in {s.step_id for s in off_floor.steps}
     wall = next(s for s in off_floor.steps if s.step_id == "wall")
-    # Getting up from the floor to stand at the wall is a change of position.
-    assert (wall.position, wall.ready_for) == ("standing", Ready.POSITION)
+    assert wall.position == "standing"
 
 
-def test_steps_without_an_alternative_stay_off_the_floor() -> None:
-    plan = build_session(make_routine(), 4, PainSide.LEFT, floor=False)
-    assert [s.step_id for s in plan.steps] == [
-        s.step_id for s in build_session(make_routine(), 4, PainSide.LEFT).steps
+def test_floor_steps_without_an_alternative_are_left_out_off_the_floor() -> None:
+    routine = make_routine()
+    on_floor = build_session(routine, 4, PainSide.LEFT)
+    off_floor = build_session(routine, 4, PainSide.LEFT, floor=False)
+    kept = [
+        "wall" if s.step_id == "cross" else s.step_id
+        for s in on_floor.steps
+        if s.step_id == "cross" or s.position not in FLOOR_POSITIONS
     ]
+    assert [s.step_id for s in off_floor.steps] == kept
+    assert not [s for s in off_floor.steps if s.position in FLOOR_POSITIONS]
 
 
 # --- totals ----------------------------------------------------------------------------------
@@ -357,7 +360,7 @@ def test_shipped_totals_are_the_exercise_plus_the_pauses() -> None:
         work = sum(step.seconds for step in plan.steps)
         assert plan.work_seconds == work
         assert plan.total_seconds == math.ceil(work + sum(s.ready for s in plan.steps))
-        assert plan.total_seconds > work, (routine.id, level)
+        assert plan.total_seconds > work or not plan.steps, (routine.id, level)
         assert plan.minutes == math.ceil(plan.total_seconds / 60)
 
 
@@ -371,6 +374,8 @@ def test_shipped_cards_match_the_doses() -> None:
             step = routine.steps[step_id]
             if not floor and step.off_floor:
                 step = routine.steps[step.off_floor]
+            if not floor and step.position in FLOOR_POSITIONS:
+                continue
             dose = routine.dose(level, step.id)
             rounds = 1 if dose.on_one_card else dose.times
             expected[step.id] += rounds * dose.sets * (1 if step.sides == "center" else 2)

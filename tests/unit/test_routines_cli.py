@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from routines.__main__ import main
-from routines.model import default_catalog
-from routines.plan import PainSide, build_session
+from routines.model import FLOOR_POSITIONS, default_catalog
+from routines.plan import PainSide, build_session, works_off_floor
 from tests.support import REPO
 
 CARD = re.compile(
@@ -62,9 +62,11 @@ def test_list_gives_off_floor_minutes_where_a_routine_has_an_alternative(
 ) -> None:
     _, out, _ = run(capsys, "list")
     for line, routine in zip(out.strip().splitlines(), default_catalog(), strict=True):
-        has_alternative = any(step.off_floor for step in routine.steps.values())
-        assert ("; off the floor: " in line) is has_alternative, routine.id
-        if has_alternative:
+        on_floor = any(p in FLOOR_POSITIONS for p in routine.positions)
+        assert ("; off the floor: " in line) is on_floor, routine.id
+        if on_floor and not works_off_floor(routine):
+            assert line.endswith("; off the floor: not offered (mostly floor work)")
+        elif on_floor:
             off = line.split("; off the floor: ")[1]
             minutes = build_session(routine, 1, PainSide.BOTH, floor=False).minutes
             assert off.startswith(f"L1 {minutes} min")
@@ -155,7 +157,7 @@ def test_show_prints_every_step_of_every_routine_with_its_cue(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     for routine in default_catalog():
-        for floor in ("--floor", "--no-floor"):
+        for floor in ("--floor", "--no-floor") if works_off_floor(routine) else ("--floor",):
             code, out, _ = run(capsys, "show", routine.id, floor)
             assert code == 0
             shown = {m["name"] for m in CARD.finditer(out)}
@@ -163,6 +165,9 @@ def test_show_prints_every_step_of_every_routine_with_its_cue(
                 step = routine.steps[step_id]
                 if floor == "--no-floor" and step.off_floor:
                     step = routine.steps[step.off_floor]
+                if floor == "--no-floor" and step.position in FLOOR_POSITIONS:
+                    assert step.name not in shown, step.id
+                    continue
                 assert step.name in shown, step.id
                 assert step.cue in out, step.id
 
@@ -174,7 +179,7 @@ def test_show_prints_every_step_of_every_routine_with_its_cue(
         for routine in default_catalog()
         for level in (1, routine.top_level)
         for side in ("left", "both")
-        for floor in ("--floor", "--no-floor")
+        for floor in (("--floor", "--no-floor") if works_off_floor(routine) else ("--floor",))
     ],
 )
 def test_json_matches_the_human_output(
@@ -262,3 +267,9 @@ def test_bad_side_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -
         main(["show", "after_run_back_relief", "--side", "middle"])
     assert caught.value.code == 2
     assert "middle" in capsys.readouterr().err
+
+
+def test_a_floor_routine_is_not_shown_off_the_floor(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "show", "after_run_back_relief", "--no-floor")
+    assert code == 2 and not out
+    assert "not offered off the floor" in err
