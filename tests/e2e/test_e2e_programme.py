@@ -11,7 +11,7 @@ from routines.model import default_catalog
 from routines.plan import PainSide, build_session, works_off_floor
 from storage.engine import Database
 from storage.models import ExerciseSession, Plan, SessionStep
-from tests.support.flows import ROUTINE_TITLES, has_button, onboard
+from tests.support.flows import choose_routine, has_button, onboard, pick_routine
 from tests.support.harness import running_bot
 
 
@@ -69,15 +69,7 @@ async def test_no_floor_gives_the_standing_alternative(
     wall = routine.steps[lying.off_floor or ""]
     async with running_bot(standin, sqlite_db):
         bo = standin.user(7102)
-        await bo.send("/start")
-        await bo.wait_for("not medical advice")
-        await bo.press("I understand and agree")
-        await bo.wait_for("safety check")
-        await bo.press("No, none of these")
-        await bo.wait_for("Choose a routine")
-        await bo.press(ROUTINE_TITLES["runner_cooldown_sciatica"])
-        await bo.wait_for(has_button("Choose this routine"))
-        await bo.press("Choose this routine")
+        await choose_routine(bo, "runner_cooldown_sciatica")
         await bo.wait_for("floor")
         await bo.press(texts.FLOOR_NO)
         await bo.wait_for("Which side hurts")
@@ -114,24 +106,14 @@ async def test_a_yes_to_the_routines_question_steers_to_another(
     assert routine.not_for_question is not None
     async with running_bot(standin, sqlite_db):
         cy = standin.user(7103)
-        await cy.send("/start")
-        await cy.wait_for("not medical advice")
-        await cy.press("I understand and agree")
-        await cy.wait_for("safety check")
-        await cy.press("No, none of these")
-        await cy.wait_for("Choose a routine")
-        await cy.press(ROUTINE_TITLES[routine.id])
-        await cy.wait_for(has_button("Choose this routine"))
-        await cy.press("Choose this routine")
+        await choose_routine(cy, routine.id)
         await cy.wait_for(has_button(texts.FITS_YES))
         await cy.press(texts.FITS_YES)
         steered = await cy.wait_for(texts.NOT_FOR_YOU[:40])
         labels = [button["text"] for button in steered.buttons]
         assert labels and not any(routine.title in label for label in labels)
         # Another routine goes on as usual.
-        await cy.press(ROUTINE_TITLES["seated_couch_sciatica"])
-        await cy.wait_for(has_button("Choose this routine"))
-        await cy.press("Choose this routine")
+        await pick_routine(cy, "seated_couch_sciatica")
         await cy.wait_for("Which side hurts")
 
 
@@ -141,15 +123,7 @@ async def test_no_floor_for_a_floor_routine_steers_to_one_that_works_off_it(
     catalog = default_catalog()
     async with running_bot(standin, sqlite_db):
         fa = standin.user(7106)
-        await fa.send("/start")
-        await fa.wait_for("not medical advice")
-        await fa.press("I understand and agree")
-        await fa.wait_for("safety check")
-        await fa.press("No, none of these")
-        await fa.wait_for("Choose a routine")
-        await fa.press(ROUTINE_TITLES["after_run_back_relief"])
-        await fa.wait_for(has_button("Choose this routine"))
-        await fa.press("Choose this routine")
+        await choose_routine(fa, "after_run_back_relief")
         await fa.wait_for(has_button(texts.FLOOR_NO))
         await fa.press(texts.FLOOR_NO)
         steered = await fa.wait_for(texts.FLOOR_NOT_HERE[:40])
@@ -157,9 +131,7 @@ async def test_no_floor_for_a_floor_routine_steers_to_one_that_works_off_it(
         expected = {r.title for r in catalog if works_off_floor(r)}
         assert {label.split(" · ")[0] for label in offered} == expected
         # The cool-down, off the floor, does not ask again.
-        await fa.press(ROUTINE_TITLES["runner_cooldown_sciatica"])
-        await fa.wait_for(has_button("Choose this routine"))
-        await fa.press("Choose this routine")
+        await pick_routine(fa, "runner_cooldown_sciatica")
         await fa.wait_for("Which side hurts")
 
 

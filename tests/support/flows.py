@@ -41,15 +41,7 @@ async def to_side_question(
     user: ScriptedUser, *, routine: str = "seated_hamstring_progression"
 ) -> None:
     """From /start through consent, the safety screen and the routine, to the side."""
-    await user.send("/start")
-    await user.wait_for("not medical advice")
-    await user.press("I understand and agree")
-    await user.wait_for("safety check")
-    await user.press("No, none of these")
-    await user.wait_for("Choose a routine")
-    await user.press(ROUTINE_TITLES[routine])
-    await user.wait_for(has_button("Choose this routine"))
-    await user.press("Choose this routine")
+    await choose_routine(user, routine)
     # Some routines ask first whether they suit the person, or whether the floor is fine.
     for _ in range(3):
         message = await user.wait_for(
@@ -66,6 +58,24 @@ async def to_side_question(
         else:
             return
     raise AssertionError("the side question never came")
+
+
+async def choose_routine(user: ScriptedUser, routine: str) -> None:
+    """From /start through consent and the safety screen to tapping "Choose this routine"."""
+    await user.send("/start")
+    await user.wait_for("not medical advice")
+    await user.press("I understand and agree")
+    await user.wait_for("safety check")
+    await user.press("No, none of these")
+    await user.wait_for("Choose a routine")
+    await pick_routine(user, routine)
+
+
+async def pick_routine(user: ScriptedUser, routine: str) -> None:
+    """From the list of routines: look at one and choose it."""
+    await user.press(ROUTINE_TITLES[routine])
+    await user.wait_for(has_button("Choose this routine"))
+    await user.press("Choose this routine")
 
 
 def has_button(label: str) -> Callable[[BotMessage], bool]:
