@@ -155,7 +155,8 @@ CHOOSE_THIS = "✅ Choose this routine"
 BACK_TO_LIST = "« Back to the list"
 FLOOR_QUESTION = (
     "<b>Can you get down onto the floor and back up again without trouble?</b>\n"
-    "If not, I'll swap in the standing or seated version wherever the routine has one."
+    "If not, I'll swap the floor stretches for standing or seated ones, or leave them out; "
+    "where too little would be left, I'll suggest a routine done sitting or standing."
 )
 FLOOR_YES = "Yes, the floor is fine"
 FLOOR_NO = "No, keep me off the floor"
