@@ -83,6 +83,9 @@ class DoseKind(StrEnum):
     COUNT = "count"  # held for a count, `times` counts with `rest` between
 
 
+ONE_CARD_KINDS = frozenset({DoseKind.TEMPO, DoseKind.CYCLES})
+
+
 class Move(_Frozen):
     """One phase of a repetition, e.g. lift for 2 s."""
 
@@ -129,7 +132,7 @@ class Dose(_Frozen):
     @property
     def on_one_card(self) -> bool:
         """Reps and cycles run as one card a set; each hold or count has its own."""
-        return self.kind in (DoseKind.TEMPO, DoseKind.CYCLES)
+        return self.kind in ONE_CARD_KINDS
 
     def card_seconds(self, count_seconds: int) -> int:
         """How long one card takes: one hold or count, or a whole set of reps or cycles."""

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from routines.model import (
     FLOOR_POSITIONS,
+    ONE_CARD_KINDS,
     Dose,
     DoseKind,
     Level,
@@ -80,7 +81,7 @@ class PlannedStep:
 
     @property
     def on_one_card(self) -> bool:
-        return self.kind in (DoseKind.TEMPO, DoseKind.CYCLES)
+        return self.kind in ONE_CARD_KINDS
 
 
 @dataclass(frozen=True)

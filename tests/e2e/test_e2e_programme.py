@@ -169,3 +169,21 @@ async def test_a_session_begun_on_an_older_catalog_is_closed_with_a_word(
             await s.execute(select(ExerciseSession).where(ExerciseSession.user_id == 7105))
         ).scalar_one()
     assert row.state == "stopped" and row.stop_reason == "plan_changed"
+
+
+async def test_no_floor_in_settings_on_a_floor_routine_steers_to_another(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db):
+        gi = standin.user(7107)
+        await onboard(gi, routine="after_run_back_relief")
+        await gi.send("/settings")
+        await gi.wait_for(has_button(texts.SETTINGS_ITEMS["floor"]))
+        await gi.press(texts.SETTINGS_ITEMS["floor"])
+        await gi.wait_for(has_button(texts.FLOOR_NO))
+        await gi.press(texts.FLOOR_NO)
+        await gi.wait_for(texts.FLOOR_NOT_HERE[:40])
+        await pick_routine(gi, "seated_couch_sciatica")
+        await gi.wait_for("Your plan")
+    plan = await _plan(sqlite_db, 7107)
+    assert (plan.routine_id, plan.floor) == ("seated_couch_sciatica", False)
