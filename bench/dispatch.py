@@ -116,7 +116,7 @@ async def child_baseline(args: argparse.Namespace) -> dict[str, Any]:
 
     app = Application.builder().token(TOKEN).base_url(args.base_url).build()
     semaphore = asyncio.Semaphore(CONCURRENCY)
-    markup = keyboards.reminder(1, next_day_session=None, redflag_due=False)
+    markup = keyboards.reminder(1, redflag_due=False)
 
     async def one(chat_id: int) -> None:
         async with semaphore:

@@ -66,6 +66,7 @@ COMMANDS: dict[str, CtxHandler] = {
     "delete": plan_commands.on_delete,
     "now": session_flow.on_now,
     "redflags": safety_checks.on_redflags,
+    "flareup": safety_checks.on_flareup,
     "learn": general.on_learn,
     "progress": progress.on_progress,
     "history": progress.on_history,
@@ -77,6 +78,10 @@ ROUTES = Routes(
         ButtonTable()
         .on(b.Consent, onboarding.on_consent)
         .on(b.RedFlags, safety_checks.on_answer)
+        .on(b.PreScreen, onboarding.on_pre_screen)
+        .on(b.BothLegs, safety_checks.on_both_legs)
+        .on(b.Weakness, session_flow.on_weakness)
+        .on(b.FlareUp, safety_checks.on_flareup_button)
         .on(b.RoutineList, onboarding.on_list)
         .on(b.RoutinePreview, onboarding.on_preview)
         .on(b.RoutineChoice, onboarding.on_routine)
@@ -100,6 +105,7 @@ ROUTES = Routes(
         .on(b.ResumeOffer, session_flow.on_resume_offer)
         .on(b.Pain, checkins.on_pain_button)
         .on(b.TinglingAnswer, checkins.on_tingling)
+        .on(b.SharpPain, checkins.on_sharp)
         .on(b.NerveCheck, checkins.on_quick)
         .on(b.LevelUp, level_offers.on_offer_up)
         .on(b.NextDayAnswer, level_offers.on_next_day)
@@ -112,7 +118,7 @@ ROUTES = Routes(
         "ci:quick": checkins.on_text_in_session,
     },
     # The red-flag screen answers anyone who has it, known or not: its advice must arrive.
-    anyone=frozenset({b.RedFlags, b.LearnCard}),
+    anyone=frozenset({b.RedFlags, b.LearnCard, b.FlareUp}),
 )
 
 
@@ -228,9 +234,11 @@ async def _post_init(app: App) -> None:
         log.warning("setMyCommands failed, carrying on: %s", exc)
     await beat(rt)
     await session_flow.recover(app)
+    from bot.morning_checks import start_morning_checks
     from bot.reminder_sender import start_reminder_sender
 
     start_reminder_sender(app)
+    start_morning_checks(app)
     # Start-up objects (imports, catalog) live as long as the process: keeping them out of
     # the garbage collector's full passes removes its 40 ms pauses mid-session.
     gc.freeze()

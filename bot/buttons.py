@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Self, get_type_hints
 
 from routines.numbers import parse_int
 from routines.plan import PainSide
-from routines.safety import NextDay, Phase, Tingling
+from routines.safety import Flag, NextDay, Phase, Tingling
 from routines.session import NerveChoice
 
 VERSION = "1"
@@ -50,7 +50,8 @@ class Origin(StrEnum):
     """Where the red-flag screen was asked."""
 
     ONBOARDING = "onb"
-    CHECK = "chk"
+    CHECK = "chk"  # /redflags, the four-weekly check, after new numbness
+    LIFT = "lift"  # before a safety pause is lifted
 
 
 class Setting(StrEnum):
@@ -134,9 +135,37 @@ class Consent(Button):
 
 @dataclass(frozen=True)
 class RedFlags(Button):
+    """An answer to one tier of the red-flag screen."""
+
     PREFIX = "rf"
     origin: Origin
+    tier: Flag
     yes: bool
+
+
+@dataclass(frozen=True)
+class PreScreen(Button):
+    PREFIX = "ps"
+    yes: bool
+
+
+@dataclass(frozen=True)
+class BothLegs(Button):
+    """Whether pain in both legs is new or getting worse."""
+
+    PREFIX = "bl"
+    new: bool
+
+
+@dataclass(frozen=True)
+class Weakness(Button):
+    PREFIX = "wk"
+    yes: bool
+
+
+@dataclass(frozen=True)
+class FlareUp(Button):
+    PREFIX = "fu"
 
 
 @dataclass(frozen=True)
@@ -271,6 +300,12 @@ class Pain(Button):
     session_id: int
     moment: Moment
     pain: int
+
+
+@dataclass(frozen=True)
+class SharpPain(Button):
+    PREFIX = "sp"
+    session_id: int
 
 
 @dataclass(frozen=True)

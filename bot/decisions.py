@@ -15,12 +15,27 @@ from bot import keyboards, texts
 from bot.runtime import Runtime
 from bot.timefmt import local, local_text
 from routines import adherence, progress, schedule
-from routines.safety import Action, Answer, Decision, LevelMove
+from routines.safety import Answer, Decision, LevelMove, Reason
 from storage.models import CheckIn, ExerciseSession, Plan, SessionStep
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
 
-SETBACKS = ("new_tingling", "pain_rise_mild", "pain_rise_sharp", "severe_pain")
+# Answers that rule out a level up later in the same session: anything beyond green.
+WORSE = frozenset(
+    {
+        Reason.NEW_TINGLING,
+        Reason.PAIN_HIGH_DURING,
+        Reason.PAIN_HIGH_AFTER,
+        Reason.AMBER,
+        Reason.SEVERE_PAIN,
+        Reason.SHARP_PAIN,
+        Reason.NO_PROGRESS,
+    }
+)
+# Answers that call for the flare-up plan.
+FLARES = frozenset(
+    {Reason.PAIN_HIGH_DURING, Reason.PAIN_HIGH_AFTER, Reason.NEXT_DAY_WORSE, Reason.NEW_TINGLING}
+)
 
 
 async def record(
@@ -55,18 +70,11 @@ async def record(
     )
     if plan is None:
         return new_level
-    if _setback(decision):
+    if decision.setback:
         # A level up offered after earlier good sessions no longer stands after a setback.
         plan.offer_up_pending = False
     await plan_q.change_level(s, plan=plan, level=new_level, reason=decision.reason.value, at=at)
     return new_level
-
-
-def _setback(decision: Decision) -> bool:
-    return decision.level_change is LevelMove.DOWN or decision.action in {
-        Action.PAUSE_PLAN,
-        Action.URGENT_CARE,
-    }
 
 
 def _level_after(decision: Decision, earlier: Sequence[CheckIn], *, level: int, top: int) -> int:
@@ -100,7 +108,7 @@ def explain(
     decision: Decision, row: ExerciseSession, answer: Answer, new_level: int, top: int
 ) -> str:
     template = texts.EXPLAIN.get(decision.reason.value)
-    if template is None or decision.reason.value == "good_streak":
+    if template is None or decision.reason is Reason.GOOD_STREAK:
         return ""
     if decision.level_change is LevelMove.DOWN:
         level_text = (
@@ -118,7 +126,18 @@ def explain(
 
 
 def worse_earlier(earlier: Sequence[CheckIn]) -> bool:
-    return any(c.reason in SETBACKS for c in earlier)
+    return any(c.reason in WORSE for c in earlier)
+
+
+def worse(decision: Decision, earlier: Sequence[CheckIn]) -> bool:
+    """Whether this session had an answer that calls for the flare-up plan."""
+    return decision.reason in FLARES or any(c.reason in FLARES for c in earlier)
+
+
+def new_numbness(decision: Decision, earlier: Sequence[CheckIn]) -> bool:
+    """New tingling or numbness this session: the red-flag screen follows the summary."""
+    reasons = {decision.reason, *(c.reason for c in earlier)}
+    return Reason.NEW_TINGLING in reasons
 
 
 async def summary(

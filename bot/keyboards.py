@@ -17,7 +17,7 @@ from bot import buttons as b
 from bot import texts
 from routines.model import Routine
 from routines.plan import PainSide
-from routines.safety import NextDay, Tingling
+from routines.safety import Flag, NextDay, Tingling
 from routines.session import NerveChoice
 
 Row = list[InlineKeyboardButton]
@@ -35,13 +35,46 @@ def consent() -> InlineKeyboardMarkup:
     return _markup([[_b(texts.CONSENT_BUTTON, b.Consent())]])
 
 
-def red_flags(origin: b.Origin) -> InlineKeyboardMarkup:
+def red_flags(origin: b.Origin, tier: Flag = Flag.EMERGENCY) -> InlineKeyboardMarkup:
     return _markup(
         [
-            [_b(texts.RED_FLAG_NO, b.RedFlags(origin, yes=False))],
-            [_b(texts.RED_FLAG_YES, b.RedFlags(origin, yes=True))],
+            [_b(texts.RED_FLAG_NO, b.RedFlags(origin, tier, yes=False))],
+            [_b(texts.RED_FLAG_YES, b.RedFlags(origin, tier, yes=True))],
         ]
     )
+
+
+def pre_screen() -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [_b(texts.RED_FLAG_NO, b.PreScreen(yes=False))],
+            [_b(texts.RED_FLAG_YES, b.PreScreen(yes=True))],
+        ]
+    )
+
+
+def both_legs() -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [_b(texts.BOTH_LEGS_USUAL, b.BothLegs(new=False))],
+            [_b(texts.BOTH_LEGS_NEW, b.BothLegs(new=True))],
+        ]
+    )
+
+
+def weakness() -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [
+                _b(texts.WEAKNESS_NO, b.Weakness(yes=False)),
+                _b(texts.WEAKNESS_YES, b.Weakness(yes=True)),
+            ]
+        ]
+    )
+
+
+def flare_up() -> InlineKeyboardMarkup:
+    return _markup([[_b(texts.FLARE_BUTTON, b.FlareUp())]])
 
 
 def routine_list(routines: list[tuple[Routine, int]]) -> InlineKeyboardMarkup:
@@ -93,7 +126,8 @@ def routine_fit(routine_id: str) -> InlineKeyboardMarkup:
 
 
 def sides() -> InlineKeyboardMarkup:
-    return _markup([[_b(texts.SIDES[side], b.SideChoice(side)) for side in PainSide]])
+    buttons = [_b(texts.SIDES[side], b.SideChoice(side)) for side in PainSide]
+    return _markup([buttons[:2], buttons[2:]])
 
 
 def days(selected: Sequence[int]) -> InlineKeyboardMarkup:
@@ -182,8 +216,11 @@ def controls(
 
 
 def pain(session_id: int, moment: b.Moment) -> InlineKeyboardMarkup:
+    """0 to 10; during a step, also the answer for sharp, shooting or spreading pain."""
     buttons = [_b(str(n), b.Pain(session_id, moment, n)) for n in range(11)]
-    return _markup([buttons[:6], buttons[6:]])
+    during = moment is b.Moment.DURING
+    extra = [_b(texts.SHARP_PAIN, b.SharpPain(session_id))] if during else []
+    return _markup([buttons[:6], buttons[6:], extra])
 
 
 def tingling(session_id: int, moment: b.Moment) -> InlineKeyboardMarkup:
@@ -226,13 +263,13 @@ def session_open(session_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def next_day(session_id: int) -> list[Row]:
-    return [[_b(texts.NEXT_DAY_CHOICES[a], b.NextDayAnswer(session_id, a)) for a in NextDay]]
+def next_day(session_id: int) -> InlineKeyboardMarkup:
+    return _markup(
+        [[_b(texts.NEXT_DAY_CHOICES[a], b.NextDayAnswer(session_id, a)) for a in NextDay]]
+    )
 
 
-def reminder(
-    delivery_id: int, *, next_day_session: int | None, redflag_due: bool
-) -> InlineKeyboardMarkup:
+def reminder(delivery_id: int, *, redflag_due: bool) -> InlineKeyboardMarkup:
     rows: list[Row] = [
         [_b(texts.REMINDER_START, b.StartNow())],
         [
@@ -240,8 +277,6 @@ def reminder(
             _b(texts.REMINDER_SKIP, b.SkipToday(delivery_id)),
         ],
     ]
-    if next_day_session is not None:
-        rows += next_day(next_day_session)
     if redflag_due:
         rows.append([_b(texts.REDFLAG_CHECK, b.RedFlagCheck())])
     return _markup(rows)

@@ -39,6 +39,11 @@ Event = Literal[
     "sessions_paused_unshown",
     "timers_adopted",
     "red_flags",
+    "red_flags_urgent",
+    "morning_checks_sent",
+    "morning_checks_failed",
+    "morning_checks_skipped",
+    "morning_checks_unconfirmed",
     "plans_paused_for_pain",
     "plans_unblocked",
 ]
@@ -97,6 +102,10 @@ class Metrics:
     def reminder(self, status: str) -> None:
         """A reminder settled with a DeliveryStatus: sent, missed, retry, ..."""
         self._count(f"reminders_{status}")
+
+    def morning(self, status: str) -> None:
+        """A next-morning check settled with a MorningStatus."""
+        self._count(f"morning_checks_{status}")
 
     def api_error(self, exc: BaseException) -> None:
         self._api_errors.labels(type(exc).__name__).inc()

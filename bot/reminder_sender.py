@@ -28,13 +28,13 @@ from bot.runtime import Runtime
 from bot.session_plans import plan_of
 from routines import schedule
 from routines.cadence import next_occurrence
+from routines.safety import screen_due
 from storage.models import DeliveryStatus
 from storage.queries import deliveries as delivery_q
 from storage.queries.deliveries import Due
 
 log = logging.getLogger(__name__)
 
-REDFLAG_EVERY = timedelta(weeks=4)
 # One reminder in this many ends with a line from /learn; by delivery id, so it is the same
 # line whichever instance sends it.
 TIP_EVERY = 3
@@ -208,13 +208,12 @@ async def _messages(
     not hold up the rest."""
     user_ids = {due.user_id for due in claimed}
     chats = await delivery_q.chat_ids(s, user_ids=user_ids)
-    pending = await delivery_q.next_day_pending(s, user_ids=user_ids)
     outgoing: list[DueReminder] = []
     failed: list[tuple[Due, str]] = []
     for due in claimed:
         delivery_id = ids[due.key]
         try:
-            text, markup = _message(rt, due, delivery_id, pending.get(due.user_id), now)
+            text, markup = _message(rt, due, delivery_id, now)
             outgoing.append(DueReminder(due, delivery_id, chats[due.user_id], text, markup))
         except Exception as exc:  # e.g. a routine gone from the catalog
             log.exception("reminder for plan %s could not be built", due.plan_id)
@@ -224,18 +223,16 @@ async def _messages(
 
 
 def _message(
-    rt: Runtime, due: Due, delivery_id: int, next_day: int | None, now: datetime
+    rt: Runtime, due: Due, delivery_id: int, now: datetime
 ) -> tuple[str, InlineKeyboardMarkup]:
     routine = rt.catalog.get(due.routine_id)
     text = texts.REMINDER.format(routine=escape(routine.title), minutes=_minutes(rt, due))
-    redflag_due = (due.redflag_checked_at or due.created_at) + REDFLAG_EVERY <= now
-    if next_day is not None:
-        text += "\n\n" + texts.NEXT_DAY_QUESTION
+    redflag_due = screen_due(due.redflag_checked_at or due.created_at, now)
     if redflag_due:
         text += texts.REMINDER_REDFLAG
     elif delivery_id % TIP_EVERY == 0:
         text += "\n\n" + texts.TIPS[delivery_id // TIP_EVERY % len(texts.TIPS)]
-    return text, keyboards.reminder(delivery_id, next_day_session=next_day, redflag_due=redflag_due)
+    return text, keyboards.reminder(delivery_id, redflag_due=redflag_due)
 
 
 def _minutes(rt: Runtime, due: Due) -> int:

@@ -18,14 +18,23 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot import buttons as b
-from bot import cards, decisions, keyboards, texts
+from bot import cards, decisions, keyboards, morning_checks, texts
 from bot.context import BotContext
 from bot.routing import edit_message, split_dialog
 from bot.runtime import Runtime
 from bot.session_plans import steps_of
 from routines import session as machine
-from routines.safety import Answer, Decision, decide
-from routines.schedule import PlanReason, PlanStatus
+from routines.safety import (
+    PLAN_PAUSE,
+    SETBACK_WINDOW,
+    Answer,
+    Decision,
+    Known,
+    Phase,
+    Reason,
+    decide,
+    no_improvement,
+)
 from storage.models import CheckIn, ExerciseSession, Plan, User
 from storage.queries import instances as instance_q
 from storage.queries import plans as plan_q
@@ -254,14 +263,26 @@ class Turn:
 
     async def _decide(self, answer: Answer) -> Decision:
         level, _, earlier = await self._checked()
-        history = await session_q.history(self.s, user_id=self.row.user_id, before_id=self.row.id)
-        return decide(
-            answer,
+        user_id = self.row.user_id
+        history = await session_q.history(self.s, user_id=user_id, before_id=self.row.id)
+        setbacks = await session_q.gentlest_setbacks(
+            self.s, user_id=user_id, since=self.now - SETBACK_WINDOW, besides=self.row.id
+        )
+        known = Known(
             baseline_pain=self.row.pain_before,
             history=history,
             level=level,
             worse_earlier=decisions.worse_earlier(earlier),
+            gentlest_setbacks=setbacks,
+            no_improvement=answer.phase is Phase.BEFORE and await self._no_improvement(),
         )
+        return decide(answer, known)
+
+    async def _no_improvement(self) -> bool:
+        if self.user is None or self.user.gp_advised_at is not None:
+            return False
+        pains = await session_q.pains_before(self.s, user_id=self.row.user_id)
+        return no_improvement(pains, self.now)
 
     async def _record_checkin(self, answer: Answer, decision: Decision) -> None:
         level, plan, earlier = await self._checked()
@@ -278,20 +299,25 @@ class Turn:
             earlier=earlier,
         )
         self._note = decisions.explain(decision, self.row, answer, new_level, top)
+        if decision.reason is Reason.NO_IMPROVEMENT and self.user is not None:
+            self.user.gp_advised_at = self.now
 
     async def _finish(self, decision: Decision, *, pause_plan: bool) -> None:
-        _, plan, _ = await self._checked()
+        _, plan, earlier = await self._checked()
         if plan is not None and pause_plan:
-            # One reason for any pain pause: /now and /resume ask for the "cleared" answer on it.
-            plan_q.set_status(
-                plan, status=PlanStatus.PAUSED, reason=PlanReason.SEVERE_PAIN, at=self.now
-            )
-            plan_q.schedule_next(plan, now=self.now)
+            plan_q.pause_for(plan, reason=PLAN_PAUSE[decision.reason], at=self.now)
             self.rt.metrics.inc("plans_paused_for_pain")
+        elif plan is not None and self.row.step_index > 0:
+            morning_checks.schedule(self.rt, self.s, self.row, plan)
         summary = await decisions.summary(self.rt, self.s, self.row, plan, self.now)
         note, markup = decisions.offer(self.rt, self.row, plan, decision, self._note)
+        if markup is None and decisions.worse(decision, earlier):
+            markup = keyboards.flare_up()
         self.rt.metrics.inc("sessions_finished")
         self._reply(Outgoing(summary + (f"\n\n{note}" if note else ""), markup))
+        if decisions.new_numbness(decision, earlier):
+            screen = f"{texts.NUMBNESS_SCREEN}\n\n{texts.RED_FLAG_QUESTION}"
+            self._reply(Outgoing(screen, keyboards.red_flags(b.Origin.CHECK)), fresh=True)
 
     async def deliver_all(self, bot: Bot, chat_id: int) -> None:
         """Carry out what the turn said, once its transaction has committed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = Field(default=120, ge=5)
     # 0 turns the limiter off, for a self-hosted Bot API server or a benchmark stand-in.
     rate_limit_per_second: float = Field(default=30.0, ge=0.0)
+
+    # The next-morning check: at the person's reminder time if that is in the morning,
+    # otherwise at this local time.
+    next_morning_time: time = time(9, 0)
 
     # Webhook mode: on when WEBHOOK_URL is set.
     webhook_url: str | None = None

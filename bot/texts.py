@@ -17,6 +17,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("pause", "Pause reminders"),
     ("resume", "Resume reminders"),
     ("redflags", "Check the warning signs"),
+    ("flareup", "What to do when it flares up"),
     ("learn", "Short notes on living with back pain"),
     ("export", "Download your data as CSV"),
     ("stop", "Unsubscribe (your data is kept)"),
@@ -112,10 +113,25 @@ PRIVATE_ONLY = "I coach one person at a time, so my buttons work only in our pri
 STALE_BUTTON = "That button is from an earlier message. Please use the latest one."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 
+# The one message about pain (the traffic light of routines/safety.py); every other word
+# about pain agrees with it.
+PAIN_GUIDE = (
+    "🚦 <b>How much pain is OK?</b> Score it from 0 (none) to 10 (the worst you can imagine).\n"
+    "🟢 <b>0–3</b>: fine, carry on.\n"
+    "🟠 <b>4–5</b>: acceptable, as long as it has settled by the next morning. I'll ask you "
+    "then.\n"
+    "🔴 <b>6–7</b>: too much for that stretch. Stop it; what comes next will be gentler.\n"
+    "⛔ <b>8 or more</b>, or pain that is sharp, shoots or spreads: stop for today.\n"
+    "A little discomfort while you stretch is normal: it does not mean you are doing harm. "
+    "Between sessions, keep gently on the move."
+)
+
 HELP = (
     "<b>Stretch Coach</b> guides you through gentle stretches for sciatica and low back pain, "
     "on the days and at the time you choose.\n\n"
     + "\n".join(f"/{name} — {escape(text)}" for name, text in COMMANDS)
+    + "\n\n"
+    + PAIN_GUIDE
     + "\n\nThis is not medical advice. If your pain is severe or getting worse, see a professional."
 )
 
@@ -123,21 +139,39 @@ WELCOME = (
     "Hello{name}! I'm <b>Stretch Coach</b>. I'll remind you to stretch and guide you through "
     "each stretch with a timer, hands-free.\n\n"
     "<b>Please read first:</b> I am not a doctor and this is not medical advice. Check with a "
-    "physiotherapist or doctor before you start, especially if your pain is severe. Stretches "
-    "should feel gentle: stop if anything hurts."
+    "physiotherapist or doctor before you start, especially if your pain is severe.\n\n"
+    + PAIN_GUIDE
 )
 CONSENT_BUTTON = "I understand and agree"
 
-RED_FLAGS = (
-    "Sciatica in <b>both</b> legs",
-    "Weakness or numbness in both legs that is severe or getting worse",
-    "Numbness around your genitals or bottom",
-    "Trouble starting to pee, or not being able to control it",
-    "Not noticing, or not being able to control, your bowel movements",
+# The red-flag screen, in two tiers (routines/safety.py, rows red_flag and red_flag_urgent).
+RED_FLAGS_EMERGENCY = (
+    "sciatica in <b>both</b> legs",
+    "numbness or weakness in both legs that is severe or getting worse",
+    "numbness, or pins and needles, around your genitals or back passage",
+    "new trouble peeing, or not being able to control it",
+    "not noticing when you need to poo, or not being able to control it",
+    "chest pain as well as back pain",
+    "back pain that began after a serious accident, such as a bad fall or a car crash",
+)
+RED_FLAGS_URGENT = (
+    "a fever or a high temperature, or feeling hot and shivery",
+    "losing weight without trying",
+    "a lump or swelling in your back, or a change in its shape",
+    "pain that is worse at night, or that rest does not ease",
+    "pain that gets worse when you cough, sneeze or poo",
+    "you have had cancer",
+    "osteoporosis or long-term steroid tablets, and new pain after a minor fall",
+    "new weakness in one leg, or a foot that catches or drags when you walk",
 )
 RED_FLAG_QUESTION = (
-    "<b>A quick safety check.</b> Do you have any of these right now?\n\n"
-    + "\n".join(f"• {flag}" for flag in RED_FLAGS)
+    "<b>A quick safety check.</b> Since your sciatica or back pain started, have you had any "
+    "of these, when it is not normal for you?\n\n"
+    + "\n".join(f"• {flag}" for flag in RED_FLAGS_EMERGENCY)
+)
+RED_FLAG_QUESTION_URGENT = (
+    "<b>Thank you. And any of these?</b> Again: since it started, and not normal for you.\n\n"
+    + "\n".join(f"• {flag}" for flag in RED_FLAGS_URGENT)
 )
 RED_FLAG_NO = "No, none of these"
 RED_FLAG_YES = "Yes, at least one"
@@ -148,7 +182,39 @@ URGENT_CARE = (
     "Do not do the stretches.\n\n"
     "I've paused your reminders. When a professional has checked you, send /resume."
 )
+SEE_GP_TODAY = (
+    "🩺 <b>Please ask for an urgent GP appointment today, or call 111.</b>\n\n"
+    "Most of the time these signs turn out not to be serious, but a doctor should look at them "
+    "before you carry on with the stretches. If the pain becomes severe, or you notice any "
+    "sign from the first list, go to A&amp;E or call 999.\n\n"
+    "I've paused your reminders. When you have been seen, send /resume."
+)
 RED_FLAG_CLEAR = "Thank you. None of the warning signs — let's carry on."
+NUMBNESS_SCREEN = "You told me about new tingling or numbness, so please take the safety check."
+
+# Before the first session (routines/safety.py, row pre_screen).
+PRE_SCREEN_QUESTION = (
+    "<b>One more check before your first session.</b> Does any of these apply to you?\n\n"
+    "• you are pregnant\n"
+    "• you had spinal surgery, or a broken bone in your spine, in the last year\n"
+    "• you have osteoporosis (thin, fragile bones)\n"
+    "• you have had cancer\n"
+    "• you are under 16"
+)
+PRE_SCREEN_WAIT = (
+    "Thank you for telling me. Please ask a GP or physiotherapist whether these stretches "
+    "suit you before you start. Let's set up your plan now: it will wait, with no reminders, "
+    "until you tell me you've been cleared (send /resume then)."
+)
+WEAKNESS_QUESTION = (
+    "<b>Weekly check:</b> since last week, have you noticed any new weakness in your leg or "
+    "foot, or a foot that catches or drags when you walk?"
+)
+WEAKNESS_NO = "No"
+WEAKNESS_YES = "Yes"
+BOTH_LEGS_QUESTION = "Pain in <b>both</b> legs: is that new, or getting worse?"
+BOTH_LEGS_NEW = "Yes, new or worse"
+BOTH_LEGS_USUAL = "No, it's how it has been"
 
 CHOOSE_ROUTINE = "<b>Choose a routine.</b> Tap one to see its steps before you decide."
 CHOOSE_THIS = "✅ Choose this routine"
@@ -170,8 +236,11 @@ FLOOR_NOT_HERE = (
 )
 FITS_NO = "No, go on"
 FITS_YES = "Yes, that's me"
-CHOOSE_SIDE = "<b>Which side hurts?</b> I'll stretch that side first."
-SIDES = {"left": "Left", "right": "Right", "both": "Both sides"}
+CHOOSE_SIDE = (
+    "<b>Where is your pain?</b> If it goes down one leg, tell me which: I'll stretch that "
+    "side first."
+)
+SIDES = {"left": "Left leg", "right": "Right leg", "both": "Both legs", "back": "Back only"}
 CHOOSE_DAYS = (
     "<b>Which days?</b> Recommended for this routine: {cadence}. I've ticked some days to "
     "start with; tap a day to switch it on or off, then <b>Done</b>."
@@ -237,14 +306,49 @@ PAUSE_HOW_LONG = "Pause reminders for how long?"
 PAUSE_CHOICES = {3: "3 days", 7: "1 week", 14: "2 weeks", 0: "Until I resume"}
 RESUMED = "▶ Reminders are back on. Next one: <b>{next}</b>."
 NOT_PAUSED = "Your reminders are already on. Next one: <b>{next}</b>."
-RESUME_AFTER_RED_FLAG = (
-    "Your plan was paused for your safety (a warning sign, or pain that was too high). Has a "
-    "doctor or physiotherapist checked you and said it is safe to stretch?"
-)
-CLEARED_YES = "Yes, I've been cleared"
+# Lifting a safety pause (routines/safety.py, row lift), asked by the pause's reason.
+RESUME_AFTER = {
+    "red_flag": (
+        "Your plan was paused for a warning sign that needed urgent care. Has a doctor checked "
+        "you and said it is safe to stretch?"
+    ),
+    "see_gp": (
+        "Your plan was paused for a sign that a GP should look at. Have you been seen (by a GP, "
+        "or through 111) and told it is safe to stretch?"
+    ),
+    "severe_pain": (
+        "Your plan was paused because the pain was too high. Has it settled back to how it "
+        "usually is, or has a GP or physiotherapist checked you?"
+    ),
+    "flare_up": (
+        "Your plan was paused after two worse mornings in a row. Has a GP or physiotherapist "
+        "seen you and said to carry on?"
+    ),
+    "no_progress": (
+        "Your plan was paused because the gentlest level was not settling things. Has a GP or "
+        "physiotherapist reviewed it and said to carry on?"
+    ),
+    "pre_screen": (
+        "Your plan is waiting for a professional's go-ahead. Has a GP or physiotherapist said "
+        "these stretches are all right for you?"
+    ),
+}
+
+
+def resume_question(reason: str | None) -> str:
+    """What a safety pause asks before it lifts; a red flag's question for an older pause."""
+    return RESUME_AFTER.get(reason or "", RESUME_AFTER["red_flag"])
+
+
+CLEARED_YES = "Yes"
 CLEARED_NOT_YET = "Not yet"
 STAY_PAUSED = (
     "OK, your plan stays paused. Please get checked first — send /resume when you have been."
+)
+LIFT_SCREEN = "Good. Before we start again, the safety check once more."
+LIFTED = (
+    "▶ Welcome back. We'll start again gently, at level 1, and build up from there. "
+    "Next reminder: <b>{next}</b>. The morning after your first session I'll ask how you are."
 )
 STOPPED = (
     "You're unsubscribed: no more reminders. Your history is kept; /start sets things up again."
@@ -290,7 +394,11 @@ HINTS = {
     "onb:consent": "Please tap <b>I understand and agree</b> above to go on.",
     "onb:screen": "Please answer the safety question above with one of its buttons.",
     "onb:routine": "Please pick a routine from the list above.",
-    "onb:side": "Please tap Left, Right or Both sides above.",
+    "onb:side": "Please tap where your pain is above: one leg, both legs, or the back only.",
+    "onb:bothlegs": "Please tell me with the buttons above whether that is new or worse.",
+    "onb:health": "Please answer the check above with one of its buttons.",
+    "lift:screen": "Please answer the safety check above with one of its buttons.",
+    "pre:weak": "Please answer the weekly check above with one of its buttons.",
     "onb:floor": "Please tell me with the buttons above whether the floor is fine for you.",
     "onb:fit": "Please answer the question above with one of its buttons.",
     "onb:days": "Tap the days above to switch them on or off, then <b>Done</b>.",
@@ -307,7 +415,10 @@ def hint_for(dialog: str, *, has_user: bool) -> str:
     return HINTS.get(dialog, NOTHING_ASKED)
 
 
-LETS_BEGIN = "👍 Thank you. Let's begin — go gently, and never into pain."
+LETS_BEGIN = (
+    "👍 Thank you. Let's begin. Go gently: a stretch should feel like a pull, with no more "
+    "than mild discomfort."
+)
 STEP_DONE = "✅ Well done."
 STEP_SKIPPED = "⏭ Skipped."
 NEXT_STEP = "Next: <b>{name}</b>."
@@ -328,7 +439,10 @@ PAIN_BEFORE = (
 TINGLING_BEFORE = "And tingling or numbness in your leg right now?"
 TINGLING_DURING = "Any tingling or numbness now?"
 TINGLING_CHOICES = {"none": "None", "usual": "As usual", "worse": "New or worse"}
-PAIN_HURT = "Sorry it hurts. The timer is stopped. How bad is the pain now, 0–10?"
+PAIN_HURT = (
+    "Sorry it hurts. The timer is stopped. How bad is the pain now, 0–10? If it is sharp, "
+    "shoots or spreads, tap ⚡ instead."
+)
 PAIN_AFTER = "🎉 That was the last stretch. How is your pain now, 0–10?"
 PAIN_STOPPED = "⏹ Session stopped. How is your pain now, 0–10?"
 PAIN_DURING = "How bad is the pain now, 0–10?"
@@ -359,33 +473,74 @@ STAY_LEVEL = "Not yet"
 STEPPED_UP = "⬆ Done: your next session is level {level} of {top}."
 STAYED = "OK, we'll stay at level {level}. I'll ask again after more good sessions."
 
+SETTLE_OR_SEE = (
+    "Keep gently on the move as far as you comfortably can, rather than lying still. If it "
+    "has not settled within a day or two, see a GP or call 111. I've paused your reminders; "
+    "send /resume once it has settled or you've been checked."
+)
+# What a decision means, by the rule it comes from (routines/safety.py).
 EXPLAIN = {
-    "severe_pain": (
-        "Your pain is {pain}/10, which is too high to stretch. Please rest, and see a doctor or "
-        "physiotherapist before you carry on. I've paused your reminders; send /resume when "
-        "you've been checked."
+    "severe_pain": "Your pain is {pain}/10: too much to stretch through, so we stop for today. "
+    + SETTLE_OR_SEE,
+    "sharp_pain": "Sharp, shooting or spreading pain is a sign to stop, so we stop for today. "
+    + SETTLE_OR_SEE,
+    "no_progress": (
+        "That's the second setback at the gentlest level within two weeks, so the stretches "
+        "alone are not settling things. Please see a GP or physiotherapist to review your "
+        "plan. I've paused your reminders; send /resume when they say to carry on."
     ),
-    "pain_rise_sharp": (
-        "Your pain went up from {before} to {pain}. That's more than a stretch should cause, so "
-        "I've stopped and paused your reminders. Please see a professional; send /resume when "
-        "you've been checked."
+    "next_day_worse_again": (
+        "Worse two mornings running: please see a GP or physiotherapist before you go on. "
+        "I've paused your reminders; send /resume after that. Meanwhile, /flareup has what "
+        "helps."
     ),
     "new_tingling": (
         "New or worse tingling or numbness means the nerve is irritated, so we back off: "
         "{level_text}"
     ),
-    "pain_rise_mild": "Your pain went up a little ({before} → {pain}), so {level_text}",
-    "next_day_worse": "Your back felt worse the day after, so {level_text}",
+    "pain_high_during": (
+        "{pain}/10 is more than that stretch should cause, so I've stopped it. Take a moment. "
+        "The next one is waiting: tap ▶ Resume to do it more gently, moving less far, or "
+        "⏹ Stop to end here."
+    ),
+    "pain_high_after": (
+        "{pain}/10 after the session is more than it should be, so {level_text} If it flares "
+        "up, /flareup has what helps."
+    ),
+    "next_day_worse": "Sorry it's worse. {level_text} Meanwhile, /flareup has what helps.",
+    "no_improvement": (
+        "It's been six weeks, and your pain before sessions has not come down. That is worth "
+        "seeing a GP about: they can look at what else might help. Carry on with the "
+        "stretches meanwhile if they feel all right."
+    ),
+    "amber": "{pain}/10 is acceptable if it has settled by tomorrow morning: I'll ask you then.",
     "good_streak": (
         "Three good sessions in a row without more pain or new tingling. Would you like to "
         "step up to level {up} of {top}?"
     ),
 }
 GENTLER = "we'll go gentler next time: level {level} of {top}."
+FLARE_UP = (
+    "🩹 <b>When your back or leg flares up</b>\n\n"
+    "• <b>Ease it.</b> Lie on your back with your knees bent and feet flat, or with your calves "
+    "resting on a chair seat; or lie on your side with a pillow between your knees.\n"
+    "• <b>Keep gently moving.</b> Take short walks, a few minutes at a time, several times a "
+    "day, and get up from sitting every half an hour or so. Staying in bed slows recovery.\n"
+    "• <b>Pain relief.</b> Ask a pharmacist what suits you. A heat pack or a cold pack "
+    "wrapped in a towel can help too.\n"
+    "• <b>Go gently for 2–3 days.</b> Keep to the gentlest level of your routine, then build "
+    "back up a level at a time.\n"
+    "• <b>Get help</b> from a GP or 111 if it has not eased after a few days or keeps "
+    "coming back, and from A&amp;E or 999 at once for any sign on /redflags.\n\n"
+    "<i>Sources: NHS, Sciatica and Back pain; NHS inform, Back pain.</i>"
+)
+FLARE_BUTTON = "🩹 What helps in a flare-up"
 ALREADY_GENTLEST = "we'll stay at the gentlest level (1) and leave out the nerve stretches."
 SKIPPING_NERVE = "I'll leave out the nerve stretches for the rest of today."
-NEXT_DAY_QUESTION = "How is your back compared with before your last session?"
-NEXT_DAY_CHOICES = {"better": "Better", "same": "The same", "worse": "Worse"}
+NEXT_DAY_QUESTION = (
+    "☀️ Good morning. Compared with before yesterday's session, how are your back and leg now?"
+)
+NEXT_DAY_CHOICES = {"better": "Better", "same": "About the same", "worse": "Worse"}
 NEXT_DAY_THANKS = "Thanks — noted."
 
 SESSION_SUMMARY = (
@@ -468,6 +623,8 @@ STOP_REASONS = {
     "red_flag": "Ended by a warning sign: urgent care advised, reminders paused",
     "severe_pain": "Pain too high: reminders paused",
     "pain_rise_sharp": "Pain rose sharply: reminders paused",
+    "sharp_pain": "Sharp, shooting or spreading pain: reminders paused",
+    "no_progress": "Setbacks at the gentlest level: review advised, reminders paused",
     "new_tingling": "Stopped for new or worse tingling or numbness",
     "pain_rise_mild": "Pain rose a little",
     "next_day_worse": "Back felt worse the next day",
@@ -514,6 +671,7 @@ NERVE_CHECK = (
     "Pain? Tap 🤕. Otherwise just carry on."
 )
 NEW_TINGLING = "⚡ New tingling or numbness"
+SHARP_PAIN = "⚡ Sharp, shooting or spreading"
 
 
 def token_rejected(token: str) -> str:

@@ -3,6 +3,7 @@
 python -m routines list
 python -m routines show ID [--level N] [--side left|right|both] [--floor | --no-floor] [--json]
 python -m routines programme > docs/programme.md
+python -m routines safety > docs/safety.md
 """
 
 import argparse
@@ -21,6 +22,7 @@ from routines.model import (
     default_catalog,
 )
 from routines.plan import PainSide, PlannedStep, SessionPlan, build_session, works_off_floor
+from routines.safety_doc import render_safety
 
 # argparse also exits with 2 on a bad command line; a bad id or level is the same kind of mistake.
 USAGE_ERROR = 2
@@ -68,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "programme":
         print(render_programme(catalog))
         return 0
+    if args.command == "safety":
+        print(render_safety())
+        return 0
     try:
         routine = catalog.get(args.routine_id)
     except KeyError:
@@ -103,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     show.add_argument("--json", action="store_true", help="the expanded session as JSON")
     commands.add_parser("programme", help="the whole programme as markdown (docs/programme.md)")
+    commands.add_parser("safety", help="the duty-of-care rules as markdown (docs/safety.md)")
     return parser
 
 

@@ -23,11 +23,12 @@ MIN_WORK_SECONDS = 4 * 60
 
 
 class PainSide(StrEnum):
-    """The side that hurts, as the person told it."""
+    """Where it hurts, as the person told it: one leg, both legs, or the back only."""
 
     LEFT = "left"
     RIGHT = "right"
     BOTH = "both"
+    BACK = "back"
 
 
 class Ready(StrEnum):
@@ -146,14 +147,15 @@ def works_off_floor(routine: Routine) -> bool:
 
 
 def _side_order(routine: Routine, side: PainSide) -> tuple[Side, Side]:
-    """The painful side goes first; with pain on both sides, the seed's first side does."""
+    """The painful side goes first; with both legs or the back only, the seed's first side
+    does."""
     if side == "left":
         return ("left", "right")
     if side == "right":
         return ("right", "left")
-    if side == "both":
+    if side in ("both", "back"):
         return ("right", "left") if routine.first_side == "right" else ("left", "right")
-    raise ValueError(f"painful side must be left, right or both, not {side!r}")
+    raise ValueError(f"painful side must be left, right, both or back, not {side!r}")
 
 
 def _blocks(routine: Routine, level: Level, *, floor: bool) -> list[list[Step]]:

@@ -3,10 +3,10 @@ pauses only a professional's all-clear may lift."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from routines.cadence import next_occurrence
+from routines.cadence import next_occurrence, zone
 
 
 class PlanStatus(StrEnum):
@@ -20,13 +20,30 @@ class PlanReason(StrEnum):
     """Why a plan is not active."""
 
     USER = "user"
-    RED_FLAG = "red_flag"
+    RED_FLAG = "red_flag"  # tier 1: A&E or 999
+    SEE_GP = "see_gp"  # tier 2: an urgent GP appointment or 111
     SEVERE_PAIN = "severe_pain"
+    FLARE_UP = "flare_up"  # worse two mornings running
+    NO_PROGRESS = "no_progress"  # setbacks at the gentlest level
+    PRE_SCREEN = "pre_screen"  # to be cleared before the first session
     BOT_BLOCKED = "bot_blocked"
 
 
-# Pauses that only a professional's all-clear may lift, never a timer or a new /start.
-SAFETY_REASONS = frozenset({PlanReason.RED_FLAG, PlanReason.SEVERE_PAIN})
+# Pauses that only a professional's all-clear, and the red-flag screen after it, may lift;
+# never a timer or a new /start.
+SAFETY_REASONS = frozenset(
+    {
+        PlanReason.RED_FLAG,
+        PlanReason.SEE_GP,
+        PlanReason.SEVERE_PAIN,
+        PlanReason.FLARE_UP,
+        PlanReason.NO_PROGRESS,
+        PlanReason.PRE_SCREEN,
+    }
+)
+# A morning, for the next-morning check: a reminder time from MORNING_FROM to before
+# MORNING_UNTIL is used for it; any other time gives way to the default.
+MORNING_FROM, MORNING_UNTIL = time(5, 0), time(12, 0)
 
 
 def safety_paused(status: str, reason: str | None) -> bool:
@@ -58,3 +75,19 @@ def next_due(
     after = max(now, paused_until) if paused_until else now
     hour, minute = (int(part) for part in time_local.split(":"))
     return next_occurrence(days=parse_days(days), at=time(hour, minute), tz=tz, after=after)
+
+
+def morning_check_at(
+    *, session_date: date, tz: str, reminder_time: str, default_time: time
+) -> datetime:
+    """When the next-morning check goes: the day after the session's local date, at the
+    person's reminder time if that is a morning time, else at `default_time`; in UTC."""
+    hour, minute = (int(part) for part in reminder_time.split(":"))
+    at = time(hour, minute)
+    if not MORNING_FROM <= at < MORNING_UNTIL:
+        at = default_time
+    start = datetime.combine(session_date + timedelta(days=1), time(0), tzinfo=zone(tz))
+    # From the local midnight itself: `next_occurrence` looks strictly after `after`.
+    found = next_occurrence(days=range(7), at=at, tz=tz, after=start - timedelta(microseconds=1))
+    assert found is not None, "every day is allowed"
+    return found

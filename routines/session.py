@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from routines.plan import PlannedStep
-from routines.safety import Action, Answer, Decision, Phase, Tingling, decide
+from routines.safety import PAUSING, Action, Answer, Decision, Known, Phase, Tingling, decide
 
 # A countdown gets an edit at ten seconds left, if the hold is long enough to need one.
 TEN_SECONDS_LEFT = 10.0
@@ -226,6 +226,11 @@ class TinglingAnswered:
 
 
 @dataclass(frozen=True)
+class SharpPain:
+    """After "It hurts": the pain is sharp, shooting or spreading, whatever its number."""
+
+
+@dataclass(frozen=True)
 class NerveChecked:
     choice: NerveChoice
 
@@ -268,6 +273,7 @@ Event = (
     | Hurt
     | PainAnswered
     | TinglingAnswered
+    | SharpPain
     | NerveChecked
     | Decided
     | Reopen
@@ -597,9 +603,19 @@ def _pain(m: _Move, e: PainAnswered) -> Refusal | None:
 
 
 def _pauses_plan(s: Session, answer: Answer) -> bool:
-    # The emergency rules do not read the history, so none is needed to know.
-    decision = decide(answer, baseline_pain=s.pain_before, history=(), level=1)
-    return decision.action is Action.PAUSE_PLAN
+    # The rules on severe pain do not read the history, so none is needed to know.
+    return decide(answer, Known(baseline_pain=s.pain_before)).action in PAUSING
+
+
+def _sharp(m: _Move, e: SharpPain) -> Refusal | None:
+    if m.s.state is not State.DURING or m.s.asked not in DURING_PAIN:
+        return Refusal.STALE
+    m.emit(Decide(Answer(Phase.DURING, sharp=True)))
+    return None
+
+
+# The pain questions during a step, which also take "sharp, shooting or spreading".
+DURING_PAIN = frozenset({Question.PAIN_HURT, Question.PAIN_DURING})
 
 
 def _tingling(m: _Move, e: TinglingAnswered) -> Refusal | None:
@@ -632,7 +648,7 @@ _DECIDING = {
     Phase.DURING: {State.DURING},
     Phase.AFTER: {State.AFTER},
 }
-_ENDING = {Action.PAUSE_PLAN, Action.URGENT_CARE, Action.STOP_SESSION}
+_ENDING = PAUSING | {Action.STOP_SESSION}
 
 
 def _decided(m: _Move, e: Decided) -> Refusal | None:
@@ -644,7 +660,7 @@ def _decided(m: _Move, e: Decided) -> Refusal | None:
     if action in _ENDING or phase is Phase.AFTER:
         _end(m, e.answer, e.decision)
     elif phase is Phase.BEFORE:
-        _start_step(m, Lead(None))
+        _start_step(m, Lead(None), (Preface.CHECKIN_NOTE,))
     else:
         _after_check(m, e.decision, keep_step=e.keep_step)
     return None
@@ -655,11 +671,17 @@ def _after_check(m: _Move, decision: Decision, *, keep_step: bool) -> None:
     step before (the nerve check on the next card), so the step now running is not the one
     to stop."""
     prefaces = [Preface.CHECKIN_NOTE]
-    stop_step = decision.action is Action.STOP_STEP
-    if stop_step:
+    spare_nerve = decision.action is Action.SPARE_NERVE
+    if spare_nerve:
         m.s = replace(m.s, nerve_off=True)
         prefaces.append(Preface.SKIPPING_NERVE)
-    if stop_step and not keep_step:
+    if decision.action is Action.STOP_STEP and not keep_step:
+        # Too much for that step: the next one waits, paused, for the person to do it more
+        # gently (Resume) or to end there (Stop).
+        _close_step(m)
+        _next_waiting(m, tuple(prefaces))
+        return
+    if spare_nerve and not keep_step:
         _close_step(m)
         _skip_nerve_steps(m)
     elif m.s.remaining is not None:
@@ -669,8 +691,16 @@ def _after_check(m: _Move, decision: Decision, *, keep_step: bool) -> None:
     _next_or_after(m, None, prefaces=tuple(prefaces))
 
 
+def _next_waiting(m: _Move, prefaces: tuple[Preface, ...]) -> None:
+    if m.s.step_index >= len(m.s.steps):
+        _next_or_after(m, None, prefaces=prefaces)
+        return
+    m.s = replace(m.s, state=State.PAUSED, remaining=float(m.s.step.seconds), hold_ends_at=None)
+    _show(m, Clock.PAUSED, m.s.step.seconds, prefaces=prefaces)
+
+
 def _end(m: _Move, answer: Answer, decision: Decision) -> None:
-    pause_plan = decision.action is Action.PAUSE_PLAN
+    pause_plan = decision.action in PAUSING
     if answer.phase is Phase.AFTER:
         # Stop asks the after question too; that answer does not make the session done.
         state = State.STOPPED if m.s.stop_reason else State.DONE
@@ -732,6 +762,7 @@ _HANDLERS: dict[type[Event], Callable[[_Move, Any], Refusal | None]] = {
     Hurt: _hurt,
     PainAnswered: _pain,
     TinglingAnswered: _tingling,
+    SharpPain: _sharp,
     NerveChecked: _nerve,
     Decided: _decided,
     Reopen: _reopen,

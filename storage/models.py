@@ -36,6 +36,8 @@ class User(SQLModel, table=True):
     # A red flag answered "yes" blocks reminders until the person says a professional cleared them.
     red_flag_at: datetime | None = Field(default=None, sa_column=_ts())
     screened_at: datetime | None = Field(default=None, sa_column=_ts())
+    # When the six-weekly "see a GP" message went: it is sent once.
+    gp_advised_at: datetime | None = Field(default=None, sa_column=_ts())
     # The open question, e.g. "onb:time" or "ci:before_pain"; None when nothing is asked.
     dialog: str | None = Field(default=None, max_length=64)
     # The onboarding/settings draft as JSON text, so a restart resumes at the same question.
@@ -221,6 +223,38 @@ class Delivery(SQLModel, table=True):
     message_id: int | None = Field(default=None)
     error: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class MorningStatus(StrEnum):
+    """What became of one next-morning check."""
+
+    DUE = "due"
+    CLAIMED = "claimed"  # being sent; a lease hands it on if the sender dies
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # the plan was no longer active, or a newer session came first
+    UNCONFIRMED = "unconfirmed"  # a send may have arrived before a crash; never a second
+
+
+class MorningCheck(SQLModel, table=True):
+    """The question the morning after a session; one per session, sent at most once."""
+
+    __tablename__ = "morning_check"
+    __table_args__ = (Index("ix_morning_due", "status", "due_at"),)
+
+    session_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("exercise_session.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    user_id: int = Field(sa_column=_user_fk())
+    due_at: datetime = Field(sa_column=_ts(nullable=False))
+    status: str = Field(default=MorningStatus.DUE.value, max_length=16)
+    # Sends that may have reached Telegram, counted before each goes out.
+    attempts: int = Field(default=0)
+    lease_until: datetime | None = Field(default=None, sa_column=_ts())
+    message_id: int | None = Field(default=None)
     sent_at: datetime | None = Field(default=None, sa_column=_ts())
 
 

@@ -69,5 +69,9 @@ async def on_tingling(ctx: Ctx, pressed: b.TinglingAnswer) -> None:
         await play(ctx, pressed.session_id, event)
 
 
+async def on_sharp(ctx: Ctx, pressed: b.SharpPain) -> None:
+    await play(ctx, pressed.session_id, machine.SharpPain())
+
+
 async def on_quick(ctx: Ctx, pressed: b.NerveCheck) -> None:
     await play(ctx, pressed.session_id, machine.NerveChecked(pressed.choice))

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from bot import buttons as b
-from bot import decisions, texts
+from bot import decisions, keyboards, texts
 from bot.routing import Ctx
 from routines import progress
-from routines.safety import Answer, LevelMove, Phase, decide
+from routines.safety import (
+    PAUSING,
+    PLAN_PAUSE,
+    SETBACK_WINDOW,
+    Answer,
+    Known,
+    LevelMove,
+    NextDay,
+    Phase,
+    decide,
+)
+from storage.queries import mornings as morning_q
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
 
@@ -34,6 +45,7 @@ async def on_offer_up(ctx: Ctx, pressed: b.LevelUp) -> None:
 
 
 async def on_next_day(ctx: Ctx, pressed: b.NextDayAnswer) -> None:
+    """The answer to the next-morning check (bot/morning_checks.py)."""
     session_id = pressed.session_id
     now = ctx.rt.clock.now()
     async with ctx.tx() as s:
@@ -42,17 +54,26 @@ async def on_next_day(ctx: Ctx, pressed: b.NextDayAnswer) -> None:
         if (
             row is None
             or plan is None
-            or await session_q.last_without_next_day(s, user_id=ctx.user_id) is not row
+            or not await morning_q.answerable(s, user_id=ctx.user_id, session_id=session_id)
         ):
             return await ctx.answer(texts.STALE_BUTTON)
         answer = Answer(Phase.NEXT_DAY, next_day=pressed.answer)
-        history = await session_q.history(s, user_id=ctx.user_id, before_id=None)
-        decision = decide(answer, baseline_pain=None, history=history, level=plan.level)
+        known = Known(
+            history=await session_q.history(s, user_id=ctx.user_id, before_id=row.id),
+            level=plan.level,
+            gentlest_setbacks=await session_q.gentlest_setbacks(
+                s, user_id=ctx.user_id, since=now - SETBACK_WINDOW, besides=row.id
+            ),
+        )
+        decision = decide(answer, known)
         top = ctx.rt.catalog.get(plan.routine_id).top_level
         earlier = await session_q.checkins_of(s, session_id=row.id)
         new_level = await decisions.record(
             s, row, plan, answer, decision, level=plan.level, top=top, at=now, earlier=earlier
         )
+        if decision.action in PAUSING:
+            plan_q.pause_for(plan, reason=PLAN_PAUSE[decision.reason], at=now)
         note = decisions.explain(decision, row, answer, new_level, top)
-    await ctx.answer(texts.NEXT_DAY_THANKS)
-    await ctx.send(f"{texts.NEXT_DAY_THANKS} {note}".strip())
+    markup = keyboards.flare_up() if pressed.answer is NextDay.WORSE else None
+    await ctx.answer()
+    await ctx.show(f"{texts.NEXT_DAY_THANKS} {note}".strip(), markup)

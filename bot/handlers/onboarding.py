@@ -20,9 +20,10 @@ from bot.timefmt import clock_text, local_text
 from routines import schedule
 from routines.model import FLOOR_POSITIONS, Routine
 from routines.plan import PainSide, works_off_floor
+from routines.safety import Reason
 from routines.schedule import PlanReason, PlanStatus
 from routines.timeinput import describe_zone, parse_time_of_day, resolve_zone, zone_label
-from storage.models import Plan, User
+from storage.models import CheckIn, Plan, User
 from storage.queries import plans as plan_q
 from storage.queries import users as user_q
 
@@ -141,7 +142,36 @@ async def on_side(ctx: Ctx, pressed: b.SideChoice) -> None:
         if user is None:
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
-        await _answered(ctx, s, user, "side", pressed.side.value)
+        if pressed.side is PainSide.BOTH:
+            # Both legs may be a tier-1 sign: asked before it is taken (routines/safety.py).
+            return await _ask(ctx, user, "bothlegs", user_q.read_draft(user))
+        await side_chosen(ctx, s, user, pressed.side)
+
+
+async def side_chosen(ctx: Ctx, s: Any, user: User, side: PainSide) -> None:
+    await _answered(ctx, s, user, "side", side.value)
+
+
+async def on_pre_screen(ctx: Ctx, pressed: b.PreScreen) -> None:
+    """Before the first session (row pre_screen): any yes, and the plan waits for an all-clear."""
+    async with ctx.tx() as s:
+        user = await _user_in(ctx, s, "onb:health")
+        if user is None:
+            return await ctx.answer(texts.STALE_BUTTON)
+        await ctx.answer()
+        decision = Reason.PRE_SCREEN if pressed.yes else Reason.OK
+        s.add(
+            CheckIn(
+                user_id=user.id,
+                phase="prescreen",
+                reason=decision.value,
+                created_at=ctx.rt.clock.now(),
+            )
+        )
+        draft = {**user_q.read_draft(user), "prescreen": pressed.yes}
+        if pressed.yes:
+            await ctx.show(texts.PRE_SCREEN_WAIT)
+        await _ask(ctx, user, "routine", draft, fresh=pressed.yes)
 
 
 async def on_day(ctx: Ctx, pressed: b.DayToggle) -> None:
@@ -240,9 +270,9 @@ async def on_setting(ctx: Ctx, pressed: b.SettingChoice) -> None:
 
 
 async def after_screen(ctx: Ctx, user: User) -> None:
-    """The screen found no red flag: on to choosing a routine."""
+    """The screen found no red flag: on to the check before the first session."""
     draft = user_q.read_draft(user)
-    await _ask(ctx, user, "routine", {"mode": "onboard", **draft})
+    await _ask(ctx, user, "health", {"mode": "onboard", **draft})
 
 
 async def settings_command(ctx: Ctx) -> None:
@@ -268,24 +298,34 @@ async def _answered(ctx: Ctx, s: Any, user: User, key: str, value: object) -> No
         await _ask(ctx, user, following, draft)
 
 
-async def _ask(ctx: Ctx, user: User, step: str, draft: dict[str, Any]) -> None:
+async def _ask(
+    ctx: Ctx, user: User, step: str, draft: dict[str, Any], *, fresh: bool = False
+) -> None:
+    """Ask the step's question, in place of the last one unless `fresh`."""
     if step == "days" and "days" not in draft:
         draft["days"] = _default_days(ctx, str(draft.get("routine", "")))
     user_q.set_dialog(user, dialog=f"onb:{step}", draft=draft)
-    if step == "screen":
-        await ctx.show(texts.RED_FLAG_QUESTION, keyboards.red_flags(b.Origin.ONBOARDING))
-    elif step == "routine":
-        await ctx.show(texts.CHOOSE_ROUTINE, keyboards.routine_list(_starts(ctx)))
-    elif step == "side":
-        await ctx.show(texts.CHOOSE_SIDE, keyboards.sides())
-    elif step == "floor":
-        await ctx.show(texts.FLOOR_QUESTION, keyboards.floor())
-    elif step == "days":
-        await ctx.show(_days_text(ctx, draft), keyboards.days(draft["days"]))
-    elif step == "time":
-        await ctx.show(texts.CHOOSE_TIME, keyboards.times())
-    else:
-        await ctx.send(texts.CHOOSE_ZONE, keyboards.location_request())
+    if step == "zone":
+        # A reply keyboard (the location button) only comes with a new message.
+        return await ctx.send(texts.CHOOSE_ZONE, keyboards.location_request())
+    text, markup = _question(ctx, step, draft)
+    await (ctx.send if fresh else ctx.show)(text, markup)
+
+
+def _question(ctx: Ctx, step: str, draft: dict[str, Any]) -> tuple[str, Any]:
+    questions: dict[str, tuple[str, Any]] = {
+        "screen": (texts.RED_FLAG_QUESTION, keyboards.red_flags(b.Origin.ONBOARDING)),
+        "health": (texts.PRE_SCREEN_QUESTION, keyboards.pre_screen()),
+        "side": (texts.CHOOSE_SIDE, keyboards.sides()),
+        "bothlegs": (texts.BOTH_LEGS_QUESTION, keyboards.both_legs()),
+        "floor": (texts.FLOOR_QUESTION, keyboards.floor()),
+        "time": (texts.CHOOSE_TIME, keyboards.times()),
+    }
+    if step == "routine":
+        return texts.CHOOSE_ROUTINE, keyboards.routine_list(_starts(ctx))
+    if step == "days":
+        return _days_text(ctx, draft), keyboards.days(draft["days"])
+    return questions[step]
 
 
 async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
@@ -304,6 +344,8 @@ async def _finish(ctx: Ctx, s: Any, user: User, draft: dict[str, Any]) -> None:
     )
     if user.red_flag_at is not None:
         plan_q.set_status(plan, status=PlanStatus.PAUSED, reason=PlanReason.RED_FLAG, at=now)
+    elif draft.get("prescreen"):
+        plan_q.set_status(plan, status=PlanStatus.PAUSED, reason=PlanReason.PRE_SCREEN, at=now)
     elif previous is None or previous.status == PlanStatus.STOPPED:
         plan_q.set_status(plan, status=PlanStatus.ACTIVE, reason=None, at=now)
     if previous is not None and previous.routine_id != plan.routine_id:

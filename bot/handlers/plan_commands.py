@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot import buttons as b
 from bot import keyboards, texts
-from bot.handlers import onboarding
+from bot.handlers import onboarding, safety_checks
 from bot.routing import Ctx
 from bot.timefmt import local_text
 from routines.numbers import parse_int
@@ -70,7 +70,8 @@ async def on_resume(ctx: Ctx) -> None:
             await ctx.send(texts.NO_PLAN)
             return
         if user.red_flag_at is not None or plan_q.safety_paused(plan):
-            await ctx.send(texts.RESUME_AFTER_RED_FLAG, keyboards.cleared())
+            why = texts.resume_question(plan.status_reason)
+            await ctx.send(why, keyboards.cleared())
             return
     await resume_plan(ctx)
 
@@ -91,15 +92,22 @@ async def resume_plan(ctx: Ctx) -> None:
 
 
 async def on_cleared(ctx: Ctx, pressed: b.Cleared) -> None:
+    """Seen or cleared: the red-flag screen comes again before the pause lifts (row lift)."""
     await ctx.answer()
     if not pressed.yes:
         await ctx.show(texts.STAY_PAUSED)
         return
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
-        if user is not None:
-            user.red_flag_at = None
-    await resume_plan(ctx)
+        plan = await plan_q.get_plan(s, user_id=ctx.user_id)
+        if user is None:
+            return await ctx.show(texts.NO_PLAN)
+        paused = plan is not None and plan_q.safety_paused(plan)
+        if user.red_flag_at is None and not paused:
+            # An old "Yes" after the pause was lifted: nothing to lift, no level to reset.
+            return await resume_plan(ctx)
+        text, markup = safety_checks.ask_screen_again(user)
+    await ctx.show(text, markup)
 
 
 async def on_stop(ctx: Ctx) -> None:

@@ -9,12 +9,14 @@ from telegram.error import TelegramError
 from bot import buttons as b
 from bot import keyboards, texts
 from bot.context import App
+from bot.handlers import safety_checks
 from bot.routing import Ctx
 from bot.runtime import Runtime
 from bot.session_engine import Turn, alive_since
 from bot.session_plans import steps_of
 from bot.timefmt import local
 from routines import session as machine
+from routines.safety import Flag, Reason, weakness_due
 from routines.schedule import PlanStatus
 from storage.models import ExerciseSession
 from storage.queries import plans as plan_q
@@ -22,6 +24,9 @@ from storage.queries import sessions as session_q
 from storage.queries import users as user_q
 
 log = logging.getLogger(__name__)
+
+WEAKNESS_DIALOG = "pre:weak"
+WEAKNESS_PHASE = "weakness"
 
 REFUSALS = {
     machine.Refusal.STALE: texts.STALE_BUTTON,
@@ -48,9 +53,8 @@ async def start_session(ctx: Ctx) -> None:
             await ctx.send(texts.NO_PLAN)
             return
         if user.red_flag_at is not None or plan_q.safety_paused(plan):
-            await ctx.send(
-                texts.PLAN_PAUSED_FIRST.format(why=texts.RESUME_AFTER_RED_FLAG), keyboards.cleared()
-            )
+            why = texts.resume_question(plan.status_reason)
+            await ctx.send(texts.PLAN_PAUSED_FIRST.format(why=why), keyboards.cleared())
             return
         open_row = await session_q.get_open(s, user_id=ctx.user_id)
         if open_row is not None:
@@ -60,6 +64,10 @@ async def start_session(ctx: Ctx) -> None:
                 step=min(open_row.step_index + 1, total), total=total
             )
             await ctx.send(text, keyboards.session_open(open_row.id or 0))
+            return
+        if weakness_due(await session_q.last_weakness_check(s, user_id=user.id), now):
+            user_q.set_dialog(user, dialog=WEAKNESS_DIALOG, draft={})
+            await ctx.show(texts.WEAKNESS_QUESTION, keyboards.weakness())
             return
         row = ExerciseSession(
             user_id=ctx.user_id,
@@ -79,6 +87,23 @@ async def start_session(ctx: Ctx) -> None:
         await turn.play(machine.Start())
         ctx.rt.metrics.inc("sessions_started")
         await ctx.after_commit(lambda: turn.deliver_all(ctx.context.bot, ctx.chat_id))
+
+
+async def on_weakness(ctx: Ctx, pressed: b.Weakness) -> None:
+    """The weekly question before a session (row new_weakness): a yes is a tier-2 sign."""
+    now = ctx.rt.clock.now()
+    async with ctx.tx() as s:
+        user = await user_q.get_user(s, user_id=ctx.user_id)
+        if user is None or user.dialog != WEAKNESS_DIALOG:
+            return await ctx.answer(texts.STALE_BUTTON)
+        await ctx.answer()
+        user_q.set_dialog(user, dialog=None, draft={})
+        plan = await plan_q.get_plan(s, user_id=user.id)
+        flag = Flag.URGENT if pressed.yes else None
+        safety_checks.record(s, user, plan, phase=WEAKNESS_PHASE, flag=flag, now=now)
+        if flag is not None:
+            return await safety_checks.flagged(ctx, s, user, plan, Reason.NEW_WEAKNESS, flag, now)
+    await start_session(ctx)
 
 
 Control = machine.Pause | machine.Resume | machine.Skip | machine.Done | machine.Stop | machine.Hurt

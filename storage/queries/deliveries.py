@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from routines.cadence import local_date, occurrence_key
 from routines.schedule import PlanStatus
-from storage.models import CheckIn, Delivery, ExerciseSession, Plan, User
+from storage.models import Delivery, ExerciseSession, Plan, User
 
 # A session that got past its check-ins counts as stretching that day.
 _NOT_STARTED = ("before_pain", "before_tingle")
@@ -151,27 +151,6 @@ async def stretched_on(session: AsyncSession, *, dues: Sequence[Due]) -> set[tup
         )
     )
     return set(result.all())
-
-
-async def next_day_pending(session: AsyncSession, *, user_ids: Iterable[int]) -> dict[int, int]:
-    """Per person, the latest finished session if nobody has yet said how the next day went."""
-    latest = await session.execute(
-        select(col(ExerciseSession.user_id), func.max(col(ExerciseSession.id)))
-        .where(
-            col(ExerciseSession.user_id).in_(list(user_ids)), col(ExerciseSession.state) == "done"
-        )
-        .group_by(col(ExerciseSession.user_id))
-    )
-    last = {uid: sid for uid, sid in latest.all() if sid is not None}
-    if not last:
-        return {}
-    rated = await session.execute(
-        select(col(CheckIn.session_id)).where(
-            col(CheckIn.session_id).in_(last.values()), col(CheckIn.phase) == "next_day"
-        )
-    )
-    answered = set(rated.scalars())
-    return {uid: sid for uid, sid in last.items() if sid not in answered}
 
 
 async def count_attempts(session: AsyncSession, *, ids: Sequence[int]) -> None:

@@ -69,6 +69,13 @@ def set_status(
     plan.updated_at = at
 
 
+def pause_for(plan: Plan, *, reason: PlanReason, at: datetime) -> None:
+    """A safety pause: no reminders until its lifting rule (routines/safety.py) allows."""
+    set_status(plan, status=PlanStatus.PAUSED, reason=reason, at=at)
+    schedule_next(plan, now=at)
+    plan.offer_up_pending = False
+
+
 async def change_level(
     session: AsyncSession, *, plan: Plan, level: int, reason: str, at: datetime
 ) -> LevelChange | None:

@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from routines.cadence import local_date
+from routines.safety import PAUSING
 from routines.schedule import PlanStatus, parse_days
 from storage.models import CheckIn, ExerciseSession, LevelChange, Plan, SessionStep, User
 
 FINISHED = ("done", "stopped")
 # Check-in decisions that paused the plan; a pause by /pause leaves no row behind.
-PAUSING_ACTIONS = ("pause_plan", "urgent_care")
+PAUSING_ACTIONS = tuple(sorted(action.value for action in PAUSING))
 # A new routine starts at level 1; that is a fresh start, not a step back for safety.
 NOT_A_REGRESSION = "routine_changed"
 

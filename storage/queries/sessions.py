@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from routines import session as machine
 from routines.plan import PlannedStep
-from routines.safety import NextDay, SessionRecord
+from routines.safety import NextDay, Reason, SessionRecord
 from storage.models import CheckIn, ExerciseSession, Instance, SessionStep
 
 # Sorted, so that the query text (and its cached plan) is the same in every process.
@@ -150,6 +150,20 @@ async def checkins_of(session: AsyncSession, *, session_id: int | None) -> list[
     return list(result.scalars())
 
 
+# Check-ins that asked about new weakness: the weekly question, and any red-flag screen.
+WEAKNESS_ASKED = ("lift", "redflags", "screen", "weakness")
+
+
+async def last_weakness_check(session: AsyncSession, *, user_id: int) -> datetime | None:
+    result = await session.execute(
+        select(func.max(col(CheckIn.created_at))).where(
+            col(CheckIn.user_id) == user_id, col(CheckIn.phase).in_(WEAKNESS_ASKED)
+        )
+    )
+    latest: datetime | None = result.scalar_one()
+    return latest
+
+
 async def history(
     session: AsyncSession, *, user_id: int, before_id: int | None, limit: int = 5
 ) -> list[SessionRecord]:
@@ -213,23 +227,33 @@ async def done_dates(session: AsyncSession, *, user_id: int, limit: int = 400) -
     return list(result.scalars())
 
 
-async def last_without_next_day(session: AsyncSession, *, user_id: int) -> ExerciseSession | None:
-    """The latest finished session, if nobody has yet said how the back was the day after."""
+# Setbacks that count towards a professional review when they happen at level 1.
+GENTLEST_SETBACKS = tuple(
+    sorted(r.value for r in (Reason.NEW_TINGLING, Reason.PAIN_HIGH_AFTER, Reason.NEXT_DAY_WORSE))
+)
+
+
+async def gentlest_setbacks(
+    session: AsyncSession, *, user_id: int, since: datetime, besides: int | None
+) -> int:
+    """Sessions since `since`, other than `besides`, with a setback while at level 1."""
+    query = select(func.count(func.distinct(col(CheckIn.session_id)))).where(
+        col(CheckIn.user_id) == user_id,
+        col(CheckIn.created_at) >= since,
+        col(CheckIn.level_before) == 1,
+        col(CheckIn.reason).in_(GENTLEST_SETBACKS),
+    )
+    if besides is not None:
+        query = query.where(col(CheckIn.session_id) != besides)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def pains_before(session: AsyncSession, *, user_id: int) -> list[tuple[datetime, int]]:
+    """(started at, pain before) of every session that has one, for the six-week rule."""
     result = await session.execute(
-        select(ExerciseSession)
-        .where(
+        select(col(ExerciseSession.started_at), col(ExerciseSession.pain_before)).where(
             col(ExerciseSession.user_id) == user_id,
-            col(ExerciseSession.state) == DONE,
+            col(ExerciseSession.pain_before).is_not(None),
         )
-        .order_by(col(ExerciseSession.id).desc())
-        .limit(1)
     )
-    row = result.scalar_one_or_none()
-    if row is None:
-        return None
-    answered = await session.execute(
-        select(col(CheckIn.id))
-        .where(col(CheckIn.session_id) == row.id, col(CheckIn.phase) == "next_day")
-        .limit(1)
-    )
-    return None if answered.scalar_one_or_none() is not None else row
+    return [(at, pain) for at, pain in result.all() if pain is not None]

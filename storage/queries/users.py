@@ -14,6 +14,7 @@ from storage.models import (
     Delivery,
     ExerciseSession,
     LevelChange,
+    MorningCheck,
     Plan,
     SessionStep,
     User,
@@ -59,6 +60,7 @@ async def delete_user_everywhere(session: AsyncSession, *, user_id: int) -> None
     session_ids = select(col(ExerciseSession.id)).where(col(ExerciseSession.user_id) == user_id)
     plan_ids = select(col(Plan.id)).where(col(Plan.user_id) == user_id)
     await session.execute(delete(SessionStep).where(col(SessionStep.session_id).in_(session_ids)))
+    await session.execute(delete(MorningCheck).where(col(MorningCheck.user_id) == user_id))
     await session.execute(delete(CheckIn).where(col(CheckIn.user_id) == user_id))
     await session.execute(delete(ExerciseSession).where(col(ExerciseSession.user_id) == user_id))
     await session.execute(delete(Delivery).where(col(Delivery.plan_id).in_(plan_ids)))

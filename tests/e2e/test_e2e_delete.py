@@ -19,7 +19,7 @@ from routines.plan import PainSide
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, User
-from tests.support.flows import onboard, run_session
+from tests.support.flows import onboard, pass_screen, run_session
 from tests.support.harness import running_bot
 from tests.support.standin import toasts
 
@@ -33,6 +33,7 @@ PERSONAL = {
     "session_step",
     "checkin",
     "level_change",
+    "morning_check",
 }
 
 
@@ -80,10 +81,9 @@ async def _use_everything(user: ScriptedUser, db: Database) -> None:
     await onboard(user)
     async with db.session() as s:
         await s.execute(update(Plan).where(col(Plan.user_id) == user.id).values(level=2))
-    await run_session(user, pain_before=2, pain_after=3)  # a mild rise: one level down
+    await run_session(user, pain_before=2, pain_after=7)  # red after: one level down
     await user.send("/redflags")
-    await user.wait_for("Do you have any of these right now")
-    await user.press("No, none of these")
+    await pass_screen(user)
     await user.wait_for("None of the warning signs")
 
 
@@ -143,7 +143,7 @@ async def test_old_buttons_do_not_bring_an_erased_person_back(
         await _erase(ida)
         olds = (
             b.Consent(),
-            b.RedFlags(b.Origin.ONBOARDING, yes=False),
+            b.RedFlags(b.Origin.ONBOARDING, b.Flag.EMERGENCY, yes=False),
             b.SideChoice(PainSide.LEFT),
             b.StartNow(),
         )
@@ -154,7 +154,7 @@ async def test_old_buttons_do_not_bring_an_erased_person_back(
                 lambda: [c.params.get("text") for c in standin.calls].count(DATA_GONE) == 4
             )
         # A red flag still gets its advice, from anyone, and nothing is stored.
-        await ida.press_data(b.RedFlags(b.Origin.CHECK, yes=True).pack(), old)
+        await ida.press_data(b.RedFlags(b.Origin.CHECK, b.Flag.EMERGENCY, yes=True).pack(), old)
         await ida.wait_for("urgent")
     assert await _ids(sqlite_db, Plan, 3101) == []
     async with sqlite_db.session() as s:

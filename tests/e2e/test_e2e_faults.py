@@ -126,9 +126,11 @@ async def test_a_new_person_can_still_start_after_an_old_button(
     async with running_bot(standin, sqlite_db):
         eve = standin.user(8005)
         await eve.send("/redflags")
-        question = await eve.wait_for("Do you have any of these right now")
+        question = await eve.wait_for("safety check")
         await eve.press("No, none of these", message_id=question.message_id)
-        await _until_toasts(standin, 0, 1)
+        second = await eve.wait_for("And any of these")
+        await eve.press("No, none of these", message_id=second.message_id)
+        await _until_toasts(standin, 0, 2)
         assert await _users(sqlite_db) == 0
         await onboard(eve)
     assert await _users(sqlite_db) == 1

@@ -196,7 +196,7 @@ async def test_stale_and_forged_buttons_get_a_polite_answer(
 
 async def _to_time_question(user) -> None:
     await to_side_question(user)
-    await user.press("Both sides")
+    await user.press("Back only")
     await user.wait_for("Which days")
     await user.press("Done")
     await user.wait_for("What time")

@@ -72,7 +72,7 @@ async def test_no_floor_gives_the_standing_alternative(
         await choose_routine(bo, "runner_cooldown_sciatica")
         await bo.wait_for("floor")
         await bo.press(texts.FLOOR_NO)
-        await bo.wait_for("Which side hurts")
+        await bo.wait_for("Where is your pain")
         await bo.press("Left")
         await bo.wait_for("Which days")
         await bo.press("Done")
@@ -114,7 +114,7 @@ async def test_a_yes_to_the_routines_question_steers_to_another(
         assert labels and not any(routine.title in label for label in labels)
         # Another routine goes on as usual.
         await pick_routine(cy, "seated_couch_sciatica")
-        await cy.wait_for("Which side hurts")
+        await cy.wait_for("Where is your pain")
 
 
 async def test_no_floor_for_a_floor_routine_steers_to_one_that_works_off_it(
@@ -132,7 +132,7 @@ async def test_no_floor_for_a_floor_routine_steers_to_one_that_works_off_it(
         assert {label.split(" · ")[0] for label in offered} == expected
         # The cool-down, off the floor, does not ask again.
         await pick_routine(fa, "runner_cooldown_sciatica")
-        await fa.wait_for("Which side hurts")
+        await fa.wait_for("Where is your pain")
 
 
 async def test_learn_cards_page_in_place(standin: StandIn, sqlite_db: Database) -> None:

@@ -68,8 +68,8 @@ async def test_progress_sends_a_chart_with_the_numbers(
         await onboard(bo)
         await set_plan(database, bo.id, level=2)
         await run_session(bo, pain_before=4, pain_after=2)
-        # A mild rise steps the level back down: a level change to mark.
-        await run_session(bo, pain_before=2, pain_after=3)
+        # Red after the session steps the level back down: a level change to mark.
+        await run_session(bo, pain_before=1, pain_after=6)
         # A red flag pauses the plan: a pause to mark.
         await bo.send("/redflags")
         await bo.wait_for("safety check")
@@ -81,7 +81,7 @@ async def test_progress_sends_a_chart_with_the_numbers(
     caption = chart.caption or ""
     assert "Streak: 1\n" in caption
     assert "Sessions this month: 2\n" in caption
-    assert "Average change in pain per session: −0.5 " in caption
+    assert "Average change in pain per session: +1.5 " in caption
     assert caption.endswith(f"Level: 1 of {TOP}")
     changes = await rows(database, LevelChange, bo.id)
     assert [(c.level_before, c.level_after) for c in changes] == [(2, 1)]

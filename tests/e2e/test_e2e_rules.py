@@ -34,7 +34,7 @@ async def test_pause_for_days_cannot_lift_a_safety_pause(
         await ann.send("/now")
         await ann.wait_for("Before we start")
         await ann.press("9")
-        await ann.wait_for("too high to stretch")
+        await ann.wait_for("too much to stretch through")
         await ann.send("/pause 3")
         await ann.wait_for("already paused for your safety")
     async with sqlite_db.session() as s:

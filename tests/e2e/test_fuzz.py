@@ -102,20 +102,34 @@ async def _snapshot(db: Database, user_id: int) -> list[tuple[str, tuple[Any, ..
     return sorted(rows, key=repr)
 
 
-STATES = ["fresh", "consent", "screen", "routine", "time", "zone", "plan", "session", "holding"]
+STATES = [
+    "fresh",
+    "consent",
+    "screen",
+    "urgent",
+    "health",
+    "routine",
+    "time",
+    "zone",
+    "plan",
+    "session",
+    "holding",
+]
 
 
 async def _bring_to(user: ScriptedUser, state: str) -> None:
-    steps: list[tuple[str, str, str]] = [
-        ("consent", "send", "/start"),
-        ("screen", "press", "I understand and agree"),
-        ("routine", "press", "No, none of these"),
+    steps: list[tuple[str, str, str, str]] = [
+        ("consent", "send", "/start", "not medical advice"),
+        ("screen", "press", "I understand and agree", "safety check"),
+        ("urgent", "press", "No, none of these", "And any of these"),
+        ("health", "press", "No, none of these", "before your first session"),
+        ("routine", "press", "No, none of these", "Choose a routine"),
     ]
-    for name, kind, value in steps:
+    for name, kind, value, then in steps:
         if state == "fresh":
             return
         await (user.send(value) if kind == "send" else user.press(value))
-        await user.wait_for(lambda m: bool(m.buttons))
+        await user.wait_for(then)
         if name == state:
             return
     await user.press("Seated hamstring stretch")
@@ -123,7 +137,7 @@ async def _bring_to(user: ScriptedUser, state: str) -> None:
     await user.press("Choose this routine")
     await user.wait_for(has_button(bot_texts.FITS_NO))
     await user.press(bot_texts.FITS_NO)
-    await user.wait_for("Which side")
+    await user.wait_for("Where is your pain")
     await user.press("Left")
     await user.wait_for("Which days")
     await user.press("Done")

@@ -24,10 +24,15 @@ async def onboard(
     side: str = "Left",
     time: str = "07:00",
     zone: str = "Europe/Berlin",
+    health: str = texts.RED_FLAG_NO,
 ) -> None:
-    """From /start to a saved plan, tapping what a person would tap."""
-    await to_side_question(user, routine=routine)
+    """From /start to a saved plan, tapping what a person would tap; `health` answers the
+    check before the first session."""
+    await to_side_question(user, routine=routine, health=health)
     await user.press(side)
+    if side == texts.SIDES["both"]:
+        await user.wait_for("new, or getting worse")
+        await user.press(texts.BOTH_LEGS_USUAL)
     await user.wait_for("Which days")
     await user.press("Done")
     await user.wait_for("What time")
@@ -38,17 +43,20 @@ async def onboard(
 
 
 async def to_side_question(
-    user: ScriptedUser, *, routine: str = "seated_hamstring_progression"
+    user: ScriptedUser,
+    *,
+    routine: str = "seated_hamstring_progression",
+    health: str = texts.RED_FLAG_NO,
 ) -> None:
-    """From /start through consent, the safety screen and the routine, to the side."""
-    await choose_routine(user, routine)
+    """From /start through consent, the safety screens and the routine, to the side."""
+    await choose_routine(user, routine, health=health)
     # Some routines ask first whether they suit the person, or whether the floor is fine.
     for _ in range(3):
         message = await user.wait_for(
             lambda m: (
                 has_button(texts.FITS_NO)(m)
                 or has_button(texts.FLOOR_YES)(m)
-                or "Which side hurts" in m.display_text
+                or "Where is your pain" in m.display_text
             )
         )
         if has_button(texts.FITS_NO)(message):
@@ -60,15 +68,26 @@ async def to_side_question(
     raise AssertionError("the side question never came")
 
 
-async def choose_routine(user: ScriptedUser, routine: str) -> None:
-    """From /start through consent and the safety screen to tapping "Choose this routine"."""
+async def choose_routine(
+    user: ScriptedUser, routine: str, *, health: str = texts.RED_FLAG_NO
+) -> None:
+    """From /start through consent and the safety screens to tapping "Choose this routine"."""
     await user.send("/start")
     await user.wait_for("not medical advice")
     await user.press("I understand and agree")
-    await user.wait_for("safety check")
-    await user.press("No, none of these")
+    await pass_screen(user)
+    await user.wait_for("before your first session")
+    await user.press(health)
     await user.wait_for("Choose a routine")
     await pick_routine(user, routine)
+
+
+async def pass_screen(user: ScriptedUser) -> None:
+    """Both lists of the red-flag screen, answered no."""
+    await user.wait_for("safety check")
+    await user.press(texts.RED_FLAG_NO)
+    await user.wait_for("And any of these")
+    await user.press(texts.RED_FLAG_NO)
 
 
 async def pick_routine(user: ScriptedUser, routine: str) -> None:
@@ -90,7 +109,12 @@ async def run_session(
         await user.send(start)
     else:
         await user.press(start)
-    await user.wait_for("Before we start")
+    first = await user.wait_for(
+        lambda m: "Before we start" in m.display_text or "Weekly check" in m.display_text
+    )
+    if "Weekly check" in first.display_text:
+        await user.press(texts.WEAKNESS_NO)
+        await user.wait_for("Before we start")
     await user.press(str(pain_before))
     await user.wait_for("tingling or numbness")
     await user.press("None")

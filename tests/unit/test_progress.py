@@ -8,7 +8,7 @@ from routines.safety import Action, Decision, LevelMove, Reason
 TOP = 3
 
 OFFER = Decision(Action.CONTINUE, LevelMove.OFFER_UP, Reason.GOOD_STREAK)
-DOWN = Decision(Action.STOP_STEP, LevelMove.DOWN, Reason.NEW_TINGLING)
+DOWN = Decision(Action.SPARE_NERVE, LevelMove.DOWN, Reason.NEW_TINGLING)
 STAY = Decision(Action.CONTINUE, LevelMove.NONE, Reason.OK)
 
 

@@ -68,8 +68,9 @@ def _kinds(outcome: m.Outcome) -> list[str]:
 
 
 OK = Decision(Action.CONTINUE, LevelMove.NONE, Reason.OK)
-TINGLE_STOP = Decision(Action.STOP_STEP, LevelMove.DOWN, Reason.NEW_TINGLING)
-SEVERE = Decision(Action.PAUSE_PLAN, LevelMove.DOWN, Reason.SEVERE_PAIN)
+TINGLE_STOP = Decision(Action.SPARE_NERVE, LevelMove.DOWN, Reason.NEW_TINGLING)
+SEVERE = Decision(Action.PAUSE_PLAN, LevelMove.NONE, Reason.SEVERE_PAIN)
+RED_DURING = Decision(Action.STOP_STEP, LevelMove.NONE, Reason.PAIN_HIGH_DURING)
 
 
 TABLE = [
@@ -118,6 +119,17 @@ TABLE = [
      _session(state=m.State.DURING, step_index=1, remaining=10.0, version=4),
      m.Decided(Answer(Phase.DURING, pain=9), SEVERE), m.State.STOPPED,
      ["RecordCheckIn", "RecordStep", "Finish"]),
+    ("sharp pain after it hurts goes to a decision",
+     _session(state=m.State.DURING, step_index=1, remaining=10.0, version=4,
+              asked=m.Question.PAIN_HURT), m.SharpPain(), m.State.DURING, ["Decide"]),
+    ("red pain during a step stops it and holds the next one, paused",
+     _session(state=m.State.DURING, step_index=1, remaining=10.0, version=4),
+     m.Decided(Answer(Phase.DURING, pain=6, tingling=Tingling.NONE), RED_DURING),
+     m.State.PAUSED, ["RecordCheckIn", "RecordStep", "ShowStep"]),
+    ("red pain during the last step goes to the after question",
+     _session(state=m.State.DURING, step_index=3, remaining=10.0, version=4),
+     m.Decided(Answer(Phase.DURING, pain=7, tingling=Tingling.NONE), RED_DURING),
+     m.State.AFTER, ["RecordCheckIn", "RecordStep", "Ask"]),
     ("the after answer finishes the session",
      _session(state=m.State.AFTER, step_index=4, version=9),
      m.Decided(Answer(Phase.AFTER, pain=2), OK), m.State.DONE, ["RecordCheckIn", "Finish"]),
@@ -159,6 +171,9 @@ REFUSED = [
     ("a second start", _session(version=1), m.Start(), m.Refusal.STALE),
     ("a hold is done when its clock says so", _holding(), m.Done(0), m.Refusal.STALE),
     ("done on a set already over", _holding(index=3), m.Done(2), m.Refusal.STEP_OVER),
+    ("sharp pain nobody asked about", _holding(), m.SharpPain(), m.Refusal.STALE),
+    ("sharp pain on the after question", _session(state=m.State.AFTER,
+     asked=m.Question.PAIN_AFTER), m.SharpPain(), m.Refusal.STALE),
 ]  # fmt: skip
 
 
@@ -182,6 +197,19 @@ def test_skip_with_tingling_leaves_out_every_nerve_step_after() -> None:
     assert outcome.session.step_index == 2 and outcome.session.nerve_off
     show = next(e for e in outcome.effects if isinstance(e, m.ShowStep))
     assert show.prefaces == (m.Preface.CHECKIN_NOTE, m.Preface.SKIPPING_NERVE)
+
+
+def test_the_step_after_red_pain_waits_whole_with_the_note() -> None:
+    session = _session(state=m.State.DURING, step_index=1, remaining=10.0, version=4)
+    answer = Answer(Phase.DURING, pain=6, tingling=Tingling.NONE)
+    outcome = m.advance(session, m.Decided(answer, RED_DURING), T0)
+    after = outcome.session
+    assert (after.step_index, after.remaining, after.nerve_off) == (2, after.steps[2].seconds,
+                                                                    False)  # fmt: skip
+    show = next(e for e in outcome.effects if isinstance(e, m.ShowStep))
+    assert show.paused and show.prefaces == (m.Preface.CHECKIN_NOTE,) and show.lead is None
+    resumed = m.advance(after, m.Resume(2), T0)
+    assert resumed.session.state is m.State.HOLDING
 
 
 def test_stop_records_the_seconds_held() -> None:
