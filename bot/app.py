@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot import buttons as b
-from bot import comeback, guards, ops, texts, webhook
+from bot import comeback, guards, ops, pictures, texts, webhook
 from bot.clock import Clock
 from bot.context import CONTEXT_TYPES, App, BotContext
 from bot.datafile import CHECK_SECONDS, DataFile
@@ -233,6 +233,7 @@ async def _post_init(app: App) -> None:
     except TelegramError as exc:
         log.warning("setMyCommands failed, carrying on: %s", exc)
     await beat(rt)
+    await pictures.load(rt)
     await session_flow.recover(app)
     from bot.morning_checks import start_morning_checks
     from bot.reminder_sender import start_reminder_sender

@@ -46,6 +46,7 @@ Event = Literal[
     "morning_checks_unconfirmed",
     "plans_paused_for_pain",
     "plans_unblocked",
+    "pictures_uploaded",
 ]
 EVENTS: tuple[str, ...] = get_args(Event)
 

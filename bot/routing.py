@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     Bot,
     InlineKeyboardMarkup,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -79,6 +80,13 @@ class Ctx:
         query = self.update.callback_query
         return query.message.message_id if query and query.message else None
 
+    @property
+    def button_on_photo(self) -> bool:
+        """The pressed button is under a photo, whose caption is edited rather than its text."""
+        query = self.update.callback_query
+        message = query.message if query else None
+        return isinstance(message, Message) and bool(message.photo)
+
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         query = self.update.callback_query
         if query is None or self.answered:
@@ -96,11 +104,15 @@ class Ctx:
         await self.after_commit(lambda: self._show(text, markup))
 
     async def _show(self, text: str, markup: InlineKeyboardMarkup | None) -> None:
-        message_id = self.button_message_id
-        if message_id is None or not await edit_message(
-            self.context.bot, self.chat_id, message_id, text, markup
+        message_id, bot = self.button_message_id, self.context.bot
+        if message_id is not None and self.button_on_photo:
+            # A photo (a routine's preview) cannot become text: a new message replaces it.
+            await clear_buttons(bot, self.chat_id, message_id)
+        elif message_id is not None and await edit_message(
+            bot, self.chat_id, message_id, text, markup
         ):
-            await self.send(text, markup)
+            return
+        await self.send(text, markup)
 
 
 async def run_all(actions: list[Callable[[], Awaitable[object]]], *, user_id: int) -> None:
@@ -136,6 +148,34 @@ async def edit_message(
             return False
         raise
     return True
+
+
+async def edit_caption(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    caption: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """As `edit_message`, for the caption of a photo."""
+    try:
+        await bot.edit_message_caption(chat_id, message_id, caption=caption, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" in exc.message:
+            return True
+        if "not found" in exc.message or "can't be edited" in exc.message:
+            return False
+        raise
+    return True
+
+
+async def clear_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Take the buttons off a message that another one replaces, where it cannot be edited
+    into the new one (a photo into text); losing this edit loses nothing."""
+    try:
+        await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest as exc:
+        log.info("could not clear the buttons of message %s: %s", message_id, exc)
 
 
 CtxHandler = Callable[[Ctx], Awaitable[None]]

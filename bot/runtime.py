@@ -40,6 +40,8 @@ class Runtime:
     ops_listener: web.AppRunner | None = None
     # People whose plan is blocked (they blocked the bot), refreshed by bot/comeback.py.
     blocked: set[int] = field(default_factory=set)
+    # Telegram's file_id of each step picture this bot has uploaded (bot/pictures.py).
+    picture_ids: dict[str, str] = field(default_factory=dict)
     # Names this process in the database: sessions record which instance runs their timer.
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 

@@ -18,9 +18,9 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot import buttons as b
-from bot import cards, decisions, keyboards, morning_checks, texts
+from bot import cards, decisions, keyboards, morning_checks, pictures, texts
 from bot.context import BotContext
-from bot.routing import edit_message, split_dialog
+from bot.routing import clear_buttons, edit_caption, edit_message, split_dialog
 from bot.runtime import Runtime
 from bot.session_plans import steps_of
 from routines import session as machine
@@ -51,6 +51,14 @@ FIRST_RETRY, LONGEST_RETRY = 1.0, 16.0
 GONE_AFTER_BEATS = 3
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A message on screen: the timer edits it, as a caption when it is a photo."""
+
+    message_id: int
+    photo: bool
+
+
 @dataclass
 class Outgoing:
     """A message to send, or to edit in place when `message_id` is set."""
@@ -58,6 +66,10 @@ class Outgoing:
     text: str
     markup: InlineKeyboardMarkup | None
     message_id: int | None = None
+    # A step's picture (bot/pictures.py): the message is that photo, the text its caption.
+    picture: str | None = None
+    # The message to edit is a photo, so its caption is what changes.
+    on_photo: bool = False
     # Session id, version, and when the tick is due on the bot's clock. An instant, not a
     # delay: a delay would start only after the commit and the send, making every hold late.
     tick: tuple[int, int, datetime] | None = None
@@ -145,8 +157,10 @@ class Turn:
     now: datetime
     # The message whose button was pressed: replies edit it in place unless they are news.
     pressed: int | None = None
+    pressed_photo: bool = False
     # The message a timer's countdown edits.
     timer_message: int | None = None
+    timer_photo: bool = False
     replies: list[Outgoing] = field(default_factory=list)
     _card: Outgoing | None = None
     _due: datetime | None = None
@@ -211,6 +225,7 @@ class Turn:
     def _reply(self, out: Outgoing, fresh: bool = False, countdown: bool = False) -> Outgoing:
         out.countdown = countdown
         out.message_id = self.timer_message if countdown else None if fresh else self.pressed
+        out.on_photo = self.timer_photo if countdown else self.pressed_photo
         self.replies.append(out)
         return out
 
@@ -232,7 +247,12 @@ class Turn:
             nerve_check=show.nerve_check,
             done=step.on_one_card,
         )
-        return Outgoing(self._preface(show.prefaces, text), markup)
+        caption = self._preface(show.prefaces, text)
+        picture = pictures.for_step(self.row.routine_id, step)
+        # A caption over Telegram's limit (a long note above the card) goes as text instead.
+        if picture is not None and not pictures.fits_caption(caption):
+            picture = None
+        return Outgoing(caption, markup, picture=picture)
 
     def _preface(self, prefaces: tuple[machine.Preface, ...], text: str) -> str:
         words = {
@@ -331,42 +351,51 @@ class Turn:
                 out.tick = (session_id, self.row.version, due)
             await deliver(self.rt, bot, chat_id, out)
         if due is not None and self._card is None:
-            schedule_tick(self.rt, bot, chat_id, session_id, self.row.version, due, message_id=None)
+            schedule_tick(self.rt, bot, chat_id, session_id, self.row.version, due, shown=None)
 
 
-async def deliver(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> int | None:
+async def deliver(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> Shown | None:
     """Send or edit, then arm the session's timer with the message it will edit. A step that
     could not be shown gets no timer: its hold ending would record it as done."""
     if out.countdown:
         return await _edit_countdown(rt, bot, chat_id, out)
     try:
-        message_id = await _show_retrying(rt, bot, chat_id, out)
+        shown = await _show_retrying(rt, bot, chat_id, out)
     except TelegramError as exc:
         if out.tick is None:
             raise
         await _pause_unshown(rt, out.tick, exc)
         return None
     if out.tick is not None:
-        schedule_tick(rt, bot, chat_id, *out.tick, message_id=message_id)
-    return message_id
+        schedule_tick(rt, bot, chat_id, *out.tick, shown=shown)
+    return shown
 
 
-async def _show(bot: Bot, chat_id: int, out: Outgoing) -> int:
-    if out.message_id is not None and await edit_message(
-        bot, chat_id, out.message_id, out.text, out.markup
-    ):
-        return out.message_id
-    return (await bot.send_message(chat_id, out.text, reply_markup=out.markup)).message_id
+async def _show(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> Shown:
+    """Edit the message in place where it is the same kind (a card's caption, a question's
+    text); otherwise send a new one, and take the buttons off a photo it replaces."""
+    photo = out.picture is not None
+    if out.message_id is not None and out.on_photo == photo:
+        edit = edit_caption if photo else edit_message
+        if await edit(bot, chat_id, out.message_id, out.text, out.markup):
+            return Shown(out.message_id, photo)
+    elif out.message_id is not None and out.on_photo:
+        await clear_buttons(bot, chat_id, out.message_id)
+    if out.picture is not None:
+        sent = await pictures.send(rt, bot, chat_id, out.picture, out.text, out.markup)
+    else:
+        sent = await bot.send_message(chat_id, out.text, reply_markup=out.markup)
+    return Shown(sent.message_id, photo)
 
 
-async def _show_retrying(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> int:
+async def _show_retrying(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> Shown:
     """As reminders do: timeouts, 5xx and flood limits are tried again with backoff, for a
     minute of the session's time; a request Telegram refuses is not."""
     give_up = rt.clock.now() + real(rt, SHOW_WITHIN)
     wait = FIRST_RETRY
     while True:
         try:
-            return await _show(bot, chat_id, out)
+            return await _show(rt, bot, chat_id, out)
         except BadRequest:
             raise
         except (NetworkError, RetryAfter) as exc:
@@ -383,14 +412,14 @@ def _asked_to_wait(exc: TelegramError) -> timedelta:
     return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
 
 
-async def _edit_countdown(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> int | None:
+async def _edit_countdown(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> Shown | None:
     assert out.tick is not None, "a countdown belongs to a running hold"
-    message_id = out.message_id
+    shown = Shown(out.message_id, out.on_photo) if out.message_id is not None else None
     try:
-        message_id = await _show(bot, chat_id, out)
+        shown = await _show(rt, bot, chat_id, out)
     finally:
-        schedule_tick(rt, bot, chat_id, *out.tick, message_id=message_id)
-    return message_id
+        schedule_tick(rt, bot, chat_id, *out.tick, shown=shown)
+    return shown
 
 
 async def _pause_unshown(rt: Runtime, tick: tuple[int, int, datetime], exc: TelegramError) -> None:
@@ -411,13 +440,13 @@ def schedule_tick(
     version: int,
     due: datetime,
     *,
-    message_id: int | None,
+    shown: Shown | None,
 ) -> None:
     name = timer_name(session_id)
     rt.job_queue.run_once(
         tick,
         when=rt.clock.to_real(due),
-        data=Timer(chat_id, session_id, version, message_id),
+        data=Timer(chat_id, session_id, version, shown),
         name=name,
         # One timer per session, replaced when it is armed again. A tick re-arms its own id
         # while it runs; with one instance allowed, APScheduler would drop a re-armed run
@@ -443,43 +472,43 @@ class Timer:
     chat_id: int
     session_id: int
     version: int
-    message_id: int | None
+    shown: Shown | None
 
 
 async def tick(context: BotContext) -> None:
     """A session's timer; anything but a refused Bot API call reaches the error handler."""
     assert context.job is not None and isinstance(context.job.data, Timer)
     rt, bot, timer = context.rt, context.bot, context.job.data
-    chat_id, session_id, version, message_id = (
-        timer.chat_id,
-        timer.session_id,
-        timer.version,
-        timer.message_id,
-    )
     try:
-        await _tick(rt, bot, chat_id, session_id, version, message_id)
+        await _tick(rt, bot, timer)
     except TelegramError as exc:
         # The session row is already saved; the next tick or a tap picks up from there.
-        log.warning("timer for session %s: %s", session_id, exc)
+        log.warning("timer for session %s: %s", timer.session_id, exc)
         rt.metrics.api_error(exc)
 
 
-async def _tick(
-    rt: Runtime, bot: Bot, chat_id: int, session_id: int, version: int, message_id: int | None
-) -> None:
-    now = rt.clock.now()
+async def _tick(rt: Runtime, bot: Bot, timer: Timer) -> None:
+    now, shown = rt.clock.now(), timer.shown
     async with rt.db.session() as s:
         # The row lock makes a tick and a tap (maybe on another instance) take turns.
-        row = await s.get(ExerciseSession, session_id, with_for_update=True)
-        if row is None or row.version != version:
+        row = await s.get(ExerciseSession, timer.session_id, with_for_update=True)
+        if row is None or row.version != timer.version:
             return
         user = await user_q.get_user(s, user_id=row.user_id)
-        turn = Turn(rt, s, row, user, now, timer_message=message_id)
+        turn = Turn(
+            rt,
+            s,
+            row,
+            user,
+            now,
+            timer_message=shown.message_id if shown else None,
+            timer_photo=shown.photo if shown else False,
+        )
         ends_at, index = row.hold_ends_at, row.step_index
-        await turn.play(machine.Tick(version, can_edit=message_id is not None))
+        await turn.play(machine.Tick(timer.version, can_edit=shown is not None))
         if ends_at is not None and row.step_index != index:
             hold_ended(rt, row.user_id, ends_at, now)
-    await turn.deliver_all(bot, chat_id)
+    await turn.deliver_all(bot, timer.chat_id)
 
 
 def hold_ended(rt: Runtime, user_id: int, ends_at: datetime, now: datetime) -> None:
@@ -530,5 +559,5 @@ async def adopt_orphans(rt: Runtime, bot: Bot) -> None:
     for row in rows:
         user = chats.get(row.user_id)
         if user is not None and rt.scheduler.get_job(timer_name(row.id or 0)) is None:
-            schedule_tick(rt, bot, user.chat_id, row.id or 0, row.version, now, message_id=None)
+            schedule_tick(rt, bot, user.chat_id, row.id or 0, row.version, now, shown=None)
             rt.metrics.inc("timers_adopted")

@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from telegram.ext import Application
@@ -24,6 +25,8 @@ from devtools.standin.polling import polling
 from routines.numbers import parse_int
 
 PLAYGROUND_DB = "sqlite+aiosqlite:///./data/playground.db"
+# Where the pictures the bot sends are saved, since a terminal cannot show them.
+PICTURES = "./data/playground-pictures"
 TOKEN = "1:playground"
 USER_ID = 1
 HELP = (
@@ -65,13 +68,23 @@ class Transcript:
 def render(message: BotMessage) -> str:
     lines = ["🤖 " + (message.display_text or "[no text]")]
     if message.photo:
-        lines.append(f"[picture, {len(message.photo.data)} bytes]")
+        lines.append(f"[picture: {_saved(message)}]")
     if message.document:
         lines.append(f"[file {message.document.filename}, {len(message.document.data)} bytes]")
     numbered = [b for b in message.buttons if "callback_data" in b]
     if numbered:
         lines.append("   " + "  ".join(f"[{i}] {b['text']}" for i, b in enumerate(numbered, 1)))
     return "\n".join(lines)
+
+
+def _saved(message: BotMessage) -> str:
+    """A terminal shows no picture: it goes to a file, whose path is printed."""
+    assert message.photo is not None
+    folder = Path(PICTURES)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"message-{message.message_id}.png"
+    path.write_bytes(message.photo.data)
+    return str(path)
 
 
 def playground_settings(base_url: str) -> Settings:

@@ -4,12 +4,14 @@ python -m routines list
 python -m routines show ID [--level N] [--side left|right|both] [--floor | --no-floor] [--json]
 python -m routines programme > docs/programme.md
 python -m routines safety > docs/safety.md
+python -m routines figures --out routines/pictures [--sheet FILE.png] [--routine ID]
 """
 
 import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from routines.model import (
@@ -73,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "safety":
         print(render_safety())
         return 0
+    if args.command == "figures":
+        return _figures(catalog, args)
     try:
         routine = catalog.get(args.routine_id)
     except KeyError:
@@ -109,7 +113,27 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="the expanded session as JSON")
     commands.add_parser("programme", help="the whole programme as markdown (docs/programme.md)")
     commands.add_parser("safety", help="the duty-of-care rules as markdown (docs/safety.md)")
+    drawn = commands.add_parser("figures", help="every step's picture, and a contact sheet")
+    drawn.add_argument("--out", type=Path, help="write one PNG per step and side here")
+    drawn.add_argument("--sheet", type=Path, help="write one contact sheet of them all here")
+    drawn.add_argument("--routine", help="only this routine's pictures")
     return parser
+
+
+def _figures(catalog: Catalog, args: argparse.Namespace) -> int:
+    # Pillow is imported only here: nothing else in the project draws.
+    from routines import figures
+
+    if args.out is None and args.sheet is None:
+        return _fail("give --out DIR, --sheet FILE.png or both", USAGE_ERROR)
+    try:
+        if args.out is not None:
+            print(f"{figures.write(catalog, args.out, args.routine)} pictures in {args.out}")
+        if args.sheet is not None:
+            print(f"{figures.write_sheet(catalog, args.sheet, args.routine)} on {args.sheet}")
+    except KeyError as missing:
+        return _fail(f"no pose for {missing.args[0]}", CATALOG_BROKEN)
+    return 0
 
 
 def _fail(message: str, code: int) -> int:

@@ -258,6 +258,16 @@ class MorningCheck(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
+class PictureFile(SQLModel, table=True):
+    """Telegram's file_id of a step picture this bot uploaded, so it is uploaded only once."""
+
+    __tablename__ = "picture_file"
+
+    name: str = Field(primary_key=True, max_length=128)
+    file_id: str = Field(max_length=256)
+    uploaded_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
 class ProcessedUpdate(SQLModel, table=True):
     """Telegram retries a webhook update it got no answer for; each id is handled once."""
 

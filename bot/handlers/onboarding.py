@@ -13,7 +13,7 @@ from typing import Any
 from timezonefinder import TimezoneFinder
 
 from bot import buttons as b
-from bot import keyboards, texts
+from bot import keyboards, pictures, texts
 from bot.routing import Ctx
 from bot.session_plans import plan_of
 from bot.timefmt import clock_text, local_text
@@ -88,7 +88,13 @@ async def on_preview(ctx: Ctx, pressed: b.RoutinePreview) -> None:
         if user is None or routine is None:
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
-        await ctx.show(preview_text(ctx, routine), keyboards.routine_preview(routine.id))
+        text, markup = preview_text(ctx, routine), keyboards.routine_preview(routine.id)
+        picture = pictures.for_preview(routine.id)
+        if picture is None or not pictures.fits_caption(text):
+            return await ctx.show(text, markup)
+        # The routine's pictures in one image, under the list, which stays to pick another.
+        rt, bot, chat_id = ctx.rt, ctx.context.bot, ctx.chat_id
+        await ctx.after_commit(lambda: pictures.send(rt, bot, chat_id, picture, text, markup))
 
 
 async def on_routine(ctx: Ctx, pressed: b.RoutineChoice) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Any
 
 from telegram.error import TelegramError
 
@@ -18,7 +20,7 @@ from bot.timefmt import local
 from routines import session as machine
 from routines.safety import Flag, Reason, weakness_due
 from routines.schedule import PlanStatus
-from storage.models import ExerciseSession
+from storage.models import ExerciseSession, User
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
 from storage.queries import users as user_q
@@ -83,7 +85,15 @@ async def start_session(ctx: Ctx) -> None:
         row.total_steps = len(steps_of(ctx.rt, row))
         s.add(row)
         await s.flush()
-        turn = Turn(ctx.rt, s, row, user, now, pressed=ctx.button_message_id)
+        turn = Turn(
+            ctx.rt,
+            s,
+            row,
+            user,
+            now,
+            pressed=ctx.button_message_id,
+            pressed_photo=ctx.button_on_photo,
+        )
         await turn.play(machine.Start())
         ctx.rt.metrics.inc("sessions_started")
         await ctx.after_commit(lambda: turn.deliver_all(ctx.context.bot, ctx.chat_id))
@@ -130,12 +140,26 @@ async def play(ctx: Ctx, session_id: int, event: machine.Event, *, refused: str 
         if row is None:
             return await refuse(ctx, refused or texts.SESSION_OVER)
         user = await user_q.get_user(s, user_id=ctx.user_id)
-        turn = Turn(ctx.rt, s, row, user, now, pressed=ctx.button_message_id)
+        turn = Turn(
+            ctx.rt,
+            s,
+            row,
+            user,
+            now,
+            pressed=ctx.button_message_id,
+            pressed_photo=ctx.button_on_photo,
+        )
         outcome = await turn.play(event)
         if outcome.refused is not None:
             return await refuse(ctx, refused or REFUSALS[outcome.refused])
         await ctx.answer()
         await ctx.after_commit(lambda: turn.deliver_all(ctx.context.bot, ctx.chat_id))
+
+
+def _turn(ctx: Ctx, s: Any, row: ExerciseSession, user: User | None, now: datetime) -> Turn:
+    """A turn on the person's session; its replies edit the message whose button was pressed."""
+    pressed, photo = ctx.button_message_id, ctx.button_on_photo
+    return Turn(ctx.rt, s, row, user, now, pressed=pressed, pressed_photo=photo)
 
 
 async def refuse(ctx: Ctx, text: str) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from typing import Any
@@ -42,6 +43,9 @@ class FakeTelegram:
         self.chats: dict[int, Chat] = {}
         self.blocked: set[int] = set()
         self.files: dict[str, File] = {}
+        # Files sent by upload, and by a file_id Telegram already had, by kind ("photo").
+        self.uploads: Counter[str] = Counter()
+        self.reused: Counter[str] = Counter()
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.updates: list[dict[str, Any]] = []
         self.undelivered: list[dict[str, Any]] = []
@@ -73,6 +77,7 @@ class FakeTelegram:
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
             "editMessageText": self._edit_message_text,
+            "editMessageCaption": self._edit_message_caption,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
@@ -230,6 +235,16 @@ class FakeTelegram:
         markup = p.get("reply_markup")
         return self._edit(chat, message, text=text, entities=entities, reply_markup=markup)
 
+    async def _edit_message_caption(self, p: dict[str, Any]) -> dict[str, Any]:
+        chat, message = self._message_to_edit(p)
+        if message.photo is None and message.document is None:
+            raise ApiError(400, "Bad Request: there is no caption in the message to edit")
+        caption, entities = _parsed(p, "caption", "caption_entities")
+        markup = p.get("reply_markup")
+        return self._edit(
+            chat, message, caption=caption or None, caption_entities=entities, reply_markup=markup
+        )
+
     async def _edit_message_reply_markup(self, p: dict[str, Any]) -> dict[str, Any]:
         chat, message = self._message_to_edit(p)
         return self._edit(chat, message, reply_markup=p.get("reply_markup"))
@@ -319,9 +334,15 @@ class FakeTelegram:
             value = p.get(value.removeprefix("attach://"))
         if isinstance(value, File):
             self.files[value.file_id] = value
+            self.uploads[kind] += 1
             return value
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return File(value)
         if isinstance(value, str) and value:
-            return self.files.get(value, File(value))
+            if value not in self.files:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            self.reused[kind] += 1
+            return self.files[value]
         raise ApiError(400, f"Bad Request: there is no {kind} in the request")
 
 
