@@ -15,7 +15,7 @@ from bot import keyboards, texts
 from bot.runtime import Runtime
 from bot.timefmt import local, local_text
 from routines import adherence, progress, schedule
-from routines.safety import Answer, Decision, LevelMove, Reason
+from routines.safety import Answer, Decision, LevelMove, Reason, Tingling
 from storage.models import CheckIn, ExerciseSession, Plan, SessionStep
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
@@ -129,15 +129,20 @@ def worse_earlier(earlier: Sequence[CheckIn]) -> bool:
     return any(c.reason in WORSE for c in earlier)
 
 
-def worse(decision: Decision, earlier: Sequence[CheckIn]) -> bool:
+def worse(decision: Decision, answer: Answer, earlier: Sequence[CheckIn]) -> bool:
     """Whether this session had an answer that calls for the flare-up plan."""
-    return decision.reason in FLARES or any(c.reason in FLARES for c in earlier)
+    return (
+        decision.reason in FLARES
+        or any(c.reason in FLARES for c in earlier)
+        or new_numbness(answer, earlier)
+    )
 
 
-def new_numbness(decision: Decision, earlier: Sequence[CheckIn]) -> bool:
-    """New tingling or numbness this session: the red-flag screen follows the summary."""
-    reasons = {decision.reason, *(c.reason for c in earlier)}
-    return Reason.NEW_TINGLING in reasons
+def new_numbness(answer: Answer, earlier: Sequence[CheckIn]) -> bool:
+    """New tingling or numbness this session, whatever rule it met: the red-flag screen
+    follows the summary."""
+    reported = answer.tingling is Tingling.WORSE
+    return reported or any(c.tingling == Tingling.WORSE.value for c in earlier)
 
 
 async def summary(

@@ -44,6 +44,7 @@ Event = Literal[
     "morning_checks_failed",
     "morning_checks_skipped",
     "morning_checks_unconfirmed",
+    "morning_checks_due",
     "plans_paused_for_pain",
     "plans_unblocked",
     "pictures_uploaded",

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
-from telegram.error import TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from bot import keyboards, texts
 from bot.context import App
@@ -25,6 +25,8 @@ from storage.queries.mornings import MorningDue
 log = logging.getLogger(__name__)
 
 BATCH = 100
+# A send that failed on the way is tried again this many seconds later, at the soonest.
+RETRY_AFTER = 5.0
 
 
 def start_morning_checks(app: App) -> None:
@@ -84,11 +86,22 @@ async def _send(rt: Runtime, bot: Bot, due: MorningDue) -> MorningStatus:
     except TimedOut:
         # It may have arrived with only the answer lost: never sent again.
         status = MorningStatus.UNCONFIRMED
-    except TelegramError as exc:
-        # Telegram answered, so it did not arrive; the person's next session asks afresh.
+    except (BadRequest, Forbidden) as exc:
+        # Refused for good (a blocked bot, a chat gone); /now still asks it (session_flow).
         log.warning("next-morning check for session %s failed: %s", due.session_id, exc)
         rt.metrics.api_error(exc)
         status = MorningStatus.FAILED
+    except TelegramError as exc:
+        # A flood limit, a 5xx, a connection refused: it did not arrive; the next round
+        # sends it, after the wait Telegram asked for.
+        rt.metrics.api_error(exc)
+        wait = exc.retry_after if isinstance(exc, RetryAfter) else RETRY_AFTER
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        async with rt.db.session() as s:
+            await morning_q.release(
+                s, session_id=due.session_id, until=rt.clock.now() + timedelta(seconds=seconds)
+            )
+        return MorningStatus.DUE
     async with rt.db.session() as s:
         await morning_q.settle(
             s, session_id=due.session_id, status=status, at=rt.clock.now(), message_id=message_id

@@ -166,6 +166,8 @@ class Turn:
     _due: datetime | None = None
     _cancel: bool = False
     _note: str = ""
+    # The answer the turn recorded, which the session's earlier check-ins do not hold yet.
+    _answer: Answer | None = None
     _loaded: tuple[int, Plan | None, list[CheckIn]] | None = None
 
     def session(self) -> machine.Session:
@@ -259,6 +261,7 @@ class Turn:
             machine.Preface.CONTINUE_EASY: texts.CONTINUE_EASY,
             machine.Preface.CHECKIN_NOTE: self._note,
             machine.Preface.SKIPPING_NERVE: texts.SKIPPING_NERVE,
+            machine.Preface.NEXT_WAITING: texts.NEXT_WAITING,
         }
         lines = " ".join(words[p] for p in prefaces if words[p]).strip()
         return f"{lines}\n\n{text}" if lines else text
@@ -319,6 +322,7 @@ class Turn:
             earlier=earlier,
         )
         self._note = decisions.explain(decision, self.row, answer, new_level, top)
+        self._answer = answer
         if decision.reason is Reason.NO_IMPROVEMENT and self.user is not None:
             self.user.gp_advised_at = self.now
 
@@ -331,11 +335,12 @@ class Turn:
             morning_checks.schedule(self.rt, self.s, self.row, plan)
         summary = await decisions.summary(self.rt, self.s, self.row, plan, self.now)
         note, markup = decisions.offer(self.rt, self.row, plan, decision, self._note)
-        if markup is None and decisions.worse(decision, earlier):
+        answer = self._answer or Answer(Phase.AFTER)
+        if markup is None and decisions.worse(decision, answer, earlier):
             markup = keyboards.flare_up()
         self.rt.metrics.inc("sessions_finished")
         self._reply(Outgoing(summary + (f"\n\n{note}" if note else ""), markup))
-        if decisions.new_numbness(decision, earlier):
+        if decisions.new_numbness(answer, earlier):
             screen = f"{texts.NUMBNESS_SCREEN}\n\n{texts.RED_FLAG_QUESTION}"
             self._reply(Outgoing(screen, keyboards.red_flags(b.Origin.CHECK)), fresh=True)
 

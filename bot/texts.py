@@ -160,7 +160,7 @@ RED_FLAGS_URGENT = (
     "a lump or swelling in your back, or a change in its shape",
     "pain that is worse at night, or that rest does not ease",
     "pain that gets worse when you cough, sneeze or poo",
-    "you have had cancer",
+    "new or different back pain, and you have had cancer",
     "osteoporosis or long-term steroid tablets, and new pain after a minor fall",
     "new weakness in one leg, or a foot that catches or drags when you walk",
 )
@@ -177,9 +177,9 @@ RED_FLAG_NO = "No, none of these"
 RED_FLAG_YES = "Yes, at least one"
 URGENT_CARE = (
     "🚨 <b>Please get urgent medical help now.</b>\n\n"
-    "These signs can mean the nerves at the base of your spine are being squeezed, which needs "
-    "treatment quickly. Go to A&amp;E or call 999 (or your local emergency number) now. "
-    "Do not do the stretches.\n\n"
+    "These signs can mean something serious that needs to be checked quickly, such as pressure "
+    "on the nerves at the base of your spine. Go to A&amp;E or call 999 (or your local "
+    "emergency number) now. Do not do the stretches.\n\n"
     "I've paused your reminders. When a professional has checked you, send /resume."
 )
 SEE_GP_TODAY = (
@@ -399,6 +399,7 @@ HINTS = {
     "onb:health": "Please answer the check above with one of its buttons.",
     "lift:screen": "Please answer the safety check above with one of its buttons.",
     "pre:weak": "Please answer the weekly check above with one of its buttons.",
+    "pre:morning": "Please tell me with the buttons above how your back and leg are today.",
     "onb:floor": "Please tell me with the buttons above whether the floor is fine for you.",
     "onb:fit": "Please answer the question above with one of its buttons.",
     "onb:days": "Tap the days above to switch them on or off, then <b>Done</b>.",
@@ -498,16 +499,12 @@ EXPLAIN = {
         "New or worse tingling or numbness means the nerve is irritated, so we back off: "
         "{level_text}"
     ),
-    "pain_high_during": (
-        "{pain}/10 is more than that stretch should cause, so I've stopped it. Take a moment. "
-        "The next one is waiting: tap ▶ Resume to do it more gently, moving less far, or "
-        "⏹ Stop to end here."
-    ),
+    "pain_high_during": "{pain}/10 is more than that stretch should cause, so I've stopped it.",
     "pain_high_after": (
         "{pain}/10 after the session is more than it should be, so {level_text} If it flares "
         "up, /flareup has what helps."
     ),
-    "next_day_worse": "Sorry it's worse. {level_text} Meanwhile, /flareup has what helps.",
+    "next_day_worse": "Sorry it's worse, so {level_text} Meanwhile, /flareup has what helps.",
     "no_improvement": (
         "It's been six weeks, and your pain before sessions has not come down. That is worth "
         "seeing a GP about: they can look at what else might help. Carry on with the "
@@ -531,12 +528,17 @@ FLARE_UP = (
     "• <b>Go gently for 2–3 days.</b> Keep to the gentlest level of your routine, then build "
     "back up a level at a time.\n"
     "• <b>Get help</b> from a GP or 111 if it has not eased after a few days or keeps "
-    "coming back, and from A&amp;E or 999 at once for any sign on /redflags.\n\n"
+    "coming back, and from A&amp;E or 999 at once for any sign on the first list of "
+    "/redflags.\n\n"
     "<i>Sources: NHS, Sciatica and Back pain; NHS inform, Back pain.</i>"
 )
 FLARE_BUTTON = "🩹 What helps in a flare-up"
-ALREADY_GENTLEST = "we'll stay at the gentlest level (1) and leave out the nerve stretches."
+ALREADY_GENTLEST = "we'll stay at the gentlest level (1) and take it easy."
 SKIPPING_NERVE = "I'll leave out the nerve stretches for the rest of today."
+NEXT_WAITING = (
+    "Take a moment. The next one is waiting: tap ▶ Resume to do it more gently, moving less "
+    "far, or ⏹ Stop to end here."
+)
 NEXT_DAY_QUESTION = (
     "☀️ Good morning. Compared with before yesterday's session, how are your back and leg now?"
 )
@@ -621,6 +623,9 @@ STOP_REASONS = {
     "user": "Stopped by you",
     "abandoned": "Left unfinished",
     "red_flag": "Ended by a warning sign: urgent care advised, reminders paused",
+    "both_legs": "Ended by a warning sign: urgent care advised, reminders paused",
+    "red_flag_urgent": "Ended by a warning sign: an urgent GP visit advised, reminders paused",
+    "new_weakness": "Ended by new weakness: an urgent GP visit advised, reminders paused",
     "severe_pain": "Pain too high: reminders paused",
     "pain_rise_sharp": "Pain rose sharply: reminders paused",
     "sharp_pain": "Sharp, shooting or spreading pain: reminders paused",

@@ -41,6 +41,25 @@ SAFETY_REASONS = frozenset(
         PlanReason.PRE_SCREEN,
     }
 )
+# The safety pauses, gravest first: a pause is never changed to one lower in this list, so
+# /resume asks about the gravest reason there was.
+GRAVEST_FIRST = (
+    PlanReason.RED_FLAG,
+    PlanReason.SEE_GP,
+    PlanReason.SEVERE_PAIN,
+    PlanReason.NO_PROGRESS,
+    PlanReason.FLARE_UP,
+    PlanReason.PRE_SCREEN,
+)
+
+
+def graver(reason: PlanReason, than: str | None) -> bool:
+    """Whether a new safety pause for `reason` outranks the plan's current one."""
+    if than not in SAFETY_REASONS:
+        return True
+    return GRAVEST_FIRST.index(reason) < GRAVEST_FIRST.index(PlanReason(than))
+
+
 # A morning, for the next-morning check: a reminder time from MORNING_FROM to before
 # MORNING_UNTIL is used for it; any other time gives way to the default.
 MORNING_FROM, MORNING_UNTIL = time(5, 0), time(12, 0)

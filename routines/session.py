@@ -109,6 +109,7 @@ class Preface(StrEnum):
     CONTINUE_EASY = "continue_easy"
     CHECKIN_NOTE = "checkin_note"  # what the check-in's decision means, in words
     SKIPPING_NERVE = "skipping_nerve"
+    NEXT_WAITING = "next_waiting"  # the next step waits: do it gently, or stop here
 
 
 class Refusal(StrEnum):
@@ -679,6 +680,7 @@ def _after_check(m: _Move, decision: Decision, *, keep_step: bool) -> None:
         # Too much for that step: the next one waits, paused, for the person to do it more
         # gently (Resume) or to end there (Stop).
         _close_step(m)
+        _skip_nerve_steps(m)
         _next_waiting(m, tuple(prefaces))
         return
     if spare_nerve and not keep_step:
@@ -696,7 +698,7 @@ def _next_waiting(m: _Move, prefaces: tuple[Preface, ...]) -> None:
         _next_or_after(m, None, prefaces=prefaces)
         return
     m.s = replace(m.s, state=State.PAUSED, remaining=float(m.s.step.seconds), hold_ends_at=None)
-    _show(m, Clock.PAUSED, m.s.step.seconds, prefaces=prefaces)
+    _show(m, Clock.PAUSED, m.s.step.seconds, prefaces=(*prefaces, Preface.NEXT_WAITING))
 
 
 def _end(m: _Move, answer: Answer, decision: Decision) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import buttons as b
 from bot import decisions, keyboards, texts
+from bot.handlers import session_flow
 from bot.routing import Ctx
 from routines import progress
 from routines.safety import (
@@ -20,6 +21,7 @@ from routines.safety import (
 from storage.queries import mornings as morning_q
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
+from storage.queries import users as user_q
 
 
 async def on_offer_up(ctx: Ctx, pressed: b.LevelUp) -> None:
@@ -74,6 +76,12 @@ async def on_next_day(ctx: Ctx, pressed: b.NextDayAnswer) -> None:
         if decision.action in PAUSING:
             plan_q.pause_for(plan, reason=PLAN_PAUSE[decision.reason], at=now)
         note = decisions.explain(decision, row, answer, new_level, top)
+        user = await user_q.get_user(s, user_id=ctx.user_id)
+        asked_by_now = user is not None and user.dialog == session_flow.MORNING_DIALOG
+        if asked_by_now and user is not None:
+            user_q.set_dialog(user, dialog=None, draft={})
     markup = keyboards.flare_up() if pressed.answer is NextDay.WORSE else None
     await ctx.answer()
     await ctx.show(f"{texts.NEXT_DAY_THANKS} {note}".strip(), markup)
+    if asked_by_now and decision.action not in PAUSING:
+        await session_flow.start_session(ctx, fresh=True)

@@ -278,6 +278,7 @@ async def on_setting(ctx: Ctx, pressed: b.SettingChoice) -> None:
 async def after_screen(ctx: Ctx, user: User) -> None:
     """The screen found no red flag: on to the check before the first session."""
     draft = user_q.read_draft(user)
+    draft.pop("tier", None)
     await _ask(ctx, user, "health", {"mode": "onboard", **draft})
 
 

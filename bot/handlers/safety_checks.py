@@ -27,7 +27,6 @@ from storage.queries import users as user_q
 ORIGINS = {b.Origin.ONBOARDING: "screen", b.Origin.CHECK: "redflags", b.Origin.LIFT: "lift"}
 # The dialog an origin's screen belongs to; the check is open to anyone at any time.
 DIALOGS = {b.Origin.ONBOARDING: "onb:screen", b.Origin.LIFT: "lift:screen"}
-QUESTIONS = {Flag.EMERGENCY: texts.RED_FLAG_QUESTION, Flag.URGENT: texts.RED_FLAG_QUESTION_URGENT}
 TOLD = {Flag.EMERGENCY: texts.URGENT_CARE, Flag.URGENT: texts.SEE_GP_TODAY}
 
 
@@ -51,15 +50,18 @@ async def on_answer(ctx: Ctx, pressed: b.RedFlags) -> None:
         if user is None:
             return await _unknown(ctx, pressed)
         wanted = DIALOGS.get(pressed.origin)
-        if wanted is not None and user.dialog != wanted:
+        draft = user_q.read_draft(user)
+        # A screen asked in a dialog is answered in order: the second list only after the first.
+        at_second = draft.get("tier") == Flag.URGENT.value
+        if wanted is not None and (
+            user.dialog != wanted or at_second != (pressed.tier is Flag.URGENT)
+        ):
             return await ctx.answer(texts.STALE_BUTTON)
         await ctx.answer()
         if pressed.tier is Flag.EMERGENCY and not pressed.yes:
-            # On to the second list, in place.
-            await ctx.show(
-                texts.RED_FLAG_QUESTION_URGENT, keyboards.red_flags(pressed.origin, Flag.URGENT)
-            )
-            return
+            if wanted is not None:
+                user_q.set_dialog(user, dialog=wanted, draft={**draft, "tier": Flag.URGENT.value})
+            return await _second_list(ctx, pressed.origin)
         plan = await plan_q.get_plan(s, user_id=user.id)
         flag = pressed.tier if pressed.yes else None
         reason = record(s, user, plan, phase=ORIGINS[pressed.origin], flag=flag, now=now)
@@ -127,10 +129,13 @@ async def _unknown(ctx: Ctx, pressed: b.RedFlags) -> None:
         return await ctx.show(TOLD[pressed.tier])
     if pressed.tier is Flag.EMERGENCY and pressed.origin is b.Origin.CHECK:
         await ctx.answer()
-        return await ctx.show(
-            texts.RED_FLAG_QUESTION_URGENT, keyboards.red_flags(pressed.origin, Flag.URGENT)
-        )
+        return await _second_list(ctx, pressed.origin)
     await ctx.answer(texts.DATA_GONE, alert=True)
+
+
+async def _second_list(ctx: Ctx, origin: b.Origin) -> None:
+    """No to the emergency list: on to the urgent one, in place."""
+    await ctx.show(texts.RED_FLAG_QUESTION_URGENT, keyboards.red_flags(origin, Flag.URGENT))
 
 
 async def flagged(

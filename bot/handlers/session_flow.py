@@ -21,6 +21,7 @@ from routines import session as machine
 from routines.safety import Flag, Reason, weakness_due
 from routines.schedule import PlanStatus
 from storage.models import ExerciseSession, User
+from storage.queries import mornings as morning_q
 from storage.queries import plans as plan_q
 from storage.queries import sessions as session_q
 from storage.queries import users as user_q
@@ -28,6 +29,7 @@ from storage.queries import users as user_q
 log = logging.getLogger(__name__)
 
 WEAKNESS_DIALOG = "pre:weak"
+MORNING_DIALOG = "pre:morning"
 WEAKNESS_PHASE = "weakness"
 
 REFUSALS = {
@@ -46,8 +48,11 @@ async def on_now_button(ctx: Ctx, pressed: b.StartNow) -> None:
     await start_session(ctx)
 
 
-async def start_session(ctx: Ctx) -> None:
+async def start_session(ctx: Ctx, *, fresh: bool = False) -> None:
+    """Start the person's session, or ask first what it waits for. `fresh`: in new messages,
+    leaving the pressed one as it is (it holds an answer's reply)."""
     now = ctx.rt.clock.now()
+    say = ctx.send if fresh else ctx.show
     async with ctx.tx() as s:
         user = await user_q.get_user(s, user_id=ctx.user_id)
         plan = await plan_q.get_plan(s, user_id=ctx.user_id)
@@ -67,9 +72,15 @@ async def start_session(ctx: Ctx) -> None:
             )
             await ctx.send(text, keyboards.session_open(open_row.id or 0))
             return
+        morning = await morning_q.pending(s, user_id=user.id, now=now)
+        if morning is not None:
+            # Yesterday's session is judged first: a worse morning makes today's gentler.
+            user_q.set_dialog(user, dialog=MORNING_DIALOG, draft={})
+            await say(texts.NEXT_DAY_QUESTION, keyboards.next_day(morning))
+            return
         if weakness_due(await session_q.last_weakness_check(s, user_id=user.id), now):
             user_q.set_dialog(user, dialog=WEAKNESS_DIALOG, draft={})
-            await ctx.show(texts.WEAKNESS_QUESTION, keyboards.weakness())
+            await say(texts.WEAKNESS_QUESTION, keyboards.weakness())
             return
         row = ExerciseSession(
             user_id=ctx.user_id,
@@ -85,15 +96,7 @@ async def start_session(ctx: Ctx) -> None:
         row.total_steps = len(steps_of(ctx.rt, row))
         s.add(row)
         await s.flush()
-        turn = Turn(
-            ctx.rt,
-            s,
-            row,
-            user,
-            now,
-            pressed=ctx.button_message_id,
-            pressed_photo=ctx.button_on_photo,
-        )
+        turn = Turn(ctx.rt, s, row, user, now) if fresh else _turn(ctx, s, row, user, now)
         await turn.play(machine.Start())
         ctx.rt.metrics.inc("sessions_started")
         await ctx.after_commit(lambda: turn.deliver_all(ctx.context.bot, ctx.chat_id))

@@ -88,6 +88,19 @@ async def count_attempt(session: AsyncSession, *, session_id: int) -> None:
     )
 
 
+async def release(session: AsyncSession, *, session_id: int, until: datetime) -> None:
+    """The send did not arrive: due again from `until`, its counted send not counted."""
+    await session.execute(
+        update(MorningCheck)
+        .where(col(MorningCheck.session_id) == session_id)
+        .values(
+            status=MorningStatus.DUE.value,
+            attempts=col(MorningCheck.attempts) - 1,
+            lease_until=until,
+        )
+    )
+
+
 async def settle(
     session: AsyncSession,
     *,
@@ -108,6 +121,28 @@ async def settle(
     )
 
 
+async def pending(session: AsyncSession, *, user_id: int, now: datetime) -> int | None:
+    """The session whose next-morning check is due and unanswered, with no newer session: a
+    new session asks it first. One still waiting for the sender is taken from it."""
+    latest = (
+        await session.execute(
+            select(MorningCheck)
+            .where(col(MorningCheck.user_id) == user_id, col(MorningCheck.due_at) <= now)
+            .order_by(col(MorningCheck.session_id).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if latest is None or latest.status == MorningStatus.SKIPPED.value:
+        return None
+    if await _answered(session, latest.session_id) or await _newer_session(
+        session, user_id=user_id, session_id=latest.session_id
+    ):
+        return None
+    if latest.status == MorningStatus.DUE.value:
+        latest.status, latest.sent_at = MorningStatus.SENT.value, now
+    return latest.session_id
+
+
 async def answerable(session: AsyncSession, *, user_id: int, session_id: int) -> bool:
     """The check for this session went out, is not answered, and no newer session began."""
     check = await session.get(MorningCheck, session_id)
@@ -115,16 +150,18 @@ async def answerable(session: AsyncSession, *, user_id: int, session_id: int) ->
         return False
     if check.status not in (MorningStatus.SENT.value, MorningStatus.UNCONFIRMED.value):
         return False
-    answered = (
-        await session.execute(
-            select(col(CheckIn.id))
-            .where(col(CheckIn.session_id) == session_id, col(CheckIn.phase) == "next_day")
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    return answered is None and not await _newer_session(
+    return not await _answered(session, session_id) and not await _newer_session(
         session, user_id=user_id, session_id=session_id
     )
+
+
+async def _answered(session: AsyncSession, session_id: int) -> bool:
+    found = await session.execute(
+        select(col(CheckIn.id))
+        .where(col(CheckIn.session_id) == session_id, col(CheckIn.phase) == "next_day")
+        .limit(1)
+    )
+    return found.scalar_one_or_none() is not None
 
 
 async def _newer_session(session: AsyncSession, *, user_id: int, session_id: int) -> bool:

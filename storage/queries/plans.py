@@ -70,7 +70,11 @@ def set_status(
 
 
 def pause_for(plan: Plan, *, reason: PlanReason, at: datetime) -> None:
-    """A safety pause: no reminders until its lifting rule (routines/safety.py) allows."""
+    """A safety pause: no reminders until its lifting rule (routines/safety.py) allows. An
+    earlier, graver pause keeps its reason."""
+    current = plan.status_reason
+    if plan.status == PlanStatus.PAUSED and current and not schedule.graver(reason, current):
+        reason = PlanReason(current)
     set_status(plan, status=PlanStatus.PAUSED, reason=reason, at=at)
     schedule_next(plan, now=at)
     plan.offer_up_pending = False

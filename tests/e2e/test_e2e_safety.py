@@ -600,6 +600,50 @@ async def test_a_forged_lift_answer_lifts_nothing(standin: StandIn, sqlite_db: D
     assert (await _plan(sqlite_db, oz.id)).status == "paused"
 
 
+async def test_now_asks_a_due_morning_check_first(standin: StandIn, sqlite_db: Database) -> None:
+    """A morning reminder time is the check's time too: /now asks it before the session."""
+    clock = Clock()
+    async with running_bot(standin, sqlite_db, clock=clock):
+        pa = standin.user(9134)
+        await onboard(pa, routine=ROUTINE, time="07:00")
+        await set_plan(sqlite_db, pa.id, level=3)
+        await run_session(pa)
+        check = (await _mornings(sqlite_db, pa.id))[-1]
+        clock.advance(check.due_at + timedelta(minutes=1) - clock.now())
+        await pa.send("/now")
+        asked = await pa.wait_for("Good morning")
+        await pa.press("Worse", message_id=asked.message_id)
+        told = await pa.wait_for("Sorry it's worse")
+        await pa.wait_for("Before we start")
+    assert told.message_id == asked.message_id
+    assert (await _mornings(sqlite_db, pa.id))[-1].status == "sent"
+    newest = await _last(sqlite_db, ExerciseSession, pa.id)
+    assert newest.level == 2
+
+
+async def test_the_second_list_of_a_lift_needs_the_first(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db):
+        qi = standin.user(9135)
+        await onboard(qi)
+        await qi.send("/redflags")
+        await qi.wait_for("safety check")
+        await qi.press(texts.RED_FLAG_YES)
+        await qi.wait_for("urgent medical help")
+        await qi.send("/resume")
+        await qi.wait_for("doctor checked you")
+        await qi.press(texts.CLEARED_YES)
+        screen = await qi.wait_for(texts.LIFT_SCREEN)
+        mark = len(standin.calls)
+        skipped = b.RedFlags(b.Origin.LIFT, b.Flag.URGENT, yes=False).pack()
+        await qi.press_data(skipped, screen.message_id)
+        await asyncio.sleep(0.2)
+    assert toasts(standin, mark) == [STALE]
+    plan = await _plan(sqlite_db, qi.id)
+    assert (plan.status, plan.status_reason) == ("paused", "red_flag")
+
+
 # The next-morning check: the right local hour, in two zones, once across two instances
 
 

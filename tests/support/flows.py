@@ -109,12 +109,7 @@ async def run_session(
         await user.send(start)
     else:
         await user.press(start)
-    first = await user.wait_for(
-        lambda m: "Before we start" in m.display_text or "Weekly check" in m.display_text
-    )
-    if "Weekly check" in first.display_text:
-        await user.press(texts.WEAKNESS_NO)
-        await user.wait_for("Before we start")
+    await past_the_pre_session_checks(user)
     await user.press(str(pain_before))
     await user.wait_for("tingling or numbness")
     await user.press("None")
@@ -132,6 +127,20 @@ async def run_session(
             await user.press("All fine, carry on", message_id=message.message_id)
         else:
             await user.press(str(pain_after), message_id=message.message_id)
+
+
+async def past_the_pre_session_checks(user: ScriptedUser) -> None:
+    """After /now: yesterday's next-morning check and the weekly question, when they are
+    asked first, answered as a person who is fine; then the pain question."""
+    prompts = ("Before we start", "Weekly check", "Good morning")
+    while True:
+        first = await user.wait_for(lambda m: any(p in m.display_text for p in prompts))
+        if "Weekly check" in first.display_text:
+            await user.press(texts.WEAKNESS_NO, message_id=first.message_id)
+        elif "Good morning" in first.display_text:
+            await user.press(texts.NEXT_DAY_CHOICES["same"], message_id=first.message_id)
+        else:
+            return
 
 
 def shown(text: str) -> str:

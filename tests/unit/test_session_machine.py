@@ -207,7 +207,8 @@ def test_the_step_after_red_pain_waits_whole_with_the_note() -> None:
     assert (after.step_index, after.remaining, after.nerve_off) == (2, after.steps[2].seconds,
                                                                     False)  # fmt: skip
     show = next(e for e in outcome.effects if isinstance(e, m.ShowStep))
-    assert show.paused and show.prefaces == (m.Preface.CHECKIN_NOTE,) and show.lead is None
+    assert show.paused and show.lead is None
+    assert show.prefaces == (m.Preface.CHECKIN_NOTE, m.Preface.NEXT_WAITING)
     resumed = m.advance(after, m.Resume(2), T0)
     assert resumed.session.state is m.State.HOLDING
 
