@@ -6,8 +6,9 @@ ones no longer match the pose data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PIL import Image
@@ -56,14 +57,22 @@ def figures(catalog: Catalog, routine_id: str | None = None) -> Iterator[Figure]
                 yield Figure(routine, step, side, pose)
 
 
-def pictures(catalog: Catalog, routine_id: str | None = None) -> Iterator[tuple[str, Image.Image]]:
-    """Every picture the bot sends, by file name: each step's, and each routine's preview."""
+Drawing = Callable[[], Image.Image]
+
+
+def pictures(catalog: Catalog, routine_id: str | None = None) -> Iterator[tuple[str, Drawing]]:
+    """Every picture the bot sends, by file name, each drawn when asked for: each step's,
+    and each routine's preview."""
     for routine in catalog:
         if routine_id is not None and routine.id != routine_id:
             continue
         drawn = list(figures(catalog, routine.id))
-        yield from ((figure.name, figure.image()) for figure in drawn)
-        yield preview_name(routine.id), strip([f.image() for f in _preview(routine, drawn)])
+        yield from ((figure.name, figure.image) for figure in drawn)
+        yield preview_name(routine.id), partial(_strip, _preview(routine, drawn))
+
+
+def _strip(shown: list[Figure]) -> Image.Image:
+    return strip([figure.image() for figure in shown])
 
 
 def _preview(routine: Routine, drawn: list[Figure]) -> list[Figure]:
@@ -78,8 +87,8 @@ def _preview(routine: Routine, drawn: list[Figure]) -> list[Figure]:
 def write(catalog: Catalog, out: Path, routine_id: str | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     count = 0
-    for name, image in pictures(catalog, routine_id):
-        (out / name).write_bytes(png(image))
+    for name, draw in pictures(catalog, routine_id):
+        (out / name).write_bytes(png(draw()))
         count += 1
     return count
 

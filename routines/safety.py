@@ -167,8 +167,8 @@ RULES: tuple[Rule, ...] = (
         "Yes to a sign on the urgent list: fever or a high temperature; unexplained weight "
         "loss; a lump, swelling or change in the shape of the back; pain worse at night or "
         "not eased by rest; pain worse when coughing, sneezing or pooing; new or different "
-        "back pain with a history of cancer; osteoporosis or long-term steroids with new pain after a minor fall; new "
-        "weakness in one leg or a foot that catches when walking",
+        "back pain with a history of cancer; osteoporosis or long-term steroids with new "
+        "pain after a minor fall; new weakness in one leg or a foot that catches when walking",
         "The plan is paused until the person says they have been seen",
         "Ask for an urgent GP appointment or call 111 today",
         f"{NHS_SCIATICA}; {NHS_BACK}; {NICE_NG59}",
