@@ -6,6 +6,7 @@ can take the next update."""
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.buttons import Button
 from bot.context import BotContext
@@ -173,7 +175,15 @@ async def clear_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
     """Take the buttons off a message that another one replaces, where it cannot be edited
     into the new one (a photo into text); losing this edit loses nothing."""
     try:
-        await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        # Straight to the method (no reply_markup: none), since PTB's edit_message_reply_markup
+        # also sends a parse_mode, a parameter this method does not have; PTB warns that its
+        # own method exists.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PTBUserWarning)
+            await bot.do_api_request(
+                "editMessageReplyMarkup",
+                api_kwargs={"chat_id": chat_id, "message_id": message_id},
+            )
     except BadRequest as exc:
         log.info("could not clear the buttons of message %s: %s", message_id, exc)
 

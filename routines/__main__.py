@@ -24,6 +24,7 @@ from routines.model import (
     default_catalog,
 )
 from routines.plan import PainSide, PlannedStep, SessionPlan, build_session, works_off_floor
+from routines.poses import PoseError
 from routines.safety_doc import render_safety
 
 # argparse also exits with 2 on a bad command line; a bad id or level is the same kind of mistake.
@@ -133,6 +134,8 @@ def _figures(catalog: Catalog, args: argparse.Namespace) -> int:
             print(f"{figures.write_sheet(catalog, args.sheet, args.routine)} on {args.sheet}")
     except KeyError as missing:
         return _fail(f"no pose for {missing.args[0]}", CATALOG_BROKEN)
+    except (OSError, PoseError) as exc:
+        return _fail(f"the poses do not load: {exc}", CATALOG_BROKEN)
     return 0
 
 

@@ -124,7 +124,8 @@ def _frame_image(pose: Pose, frame: Frame, scale: float, shift: Point) -> Image.
     # Far limbs first, then the trunk and head, then the near limbs on top.
     for limb in (Limb.FAR_ARM, Limb.FAR_LEG):
         _limb(draw, [at(points[j]) for j in _chain(limb)], _colour(pose, limb, FAR), width)
-    trunk = [at(points["hip"]), at(points["shoulder"]), at(points["neck"])]
+    trunk = [at(p) for p in _back(points["hip"], points["shoulder"], frame.curve)]
+    trunk.append(at(points["neck"]))
     _polyline(draw, trunk, INK, max(4, round(TRUNK_WIDTH * scale)))
     head, radius = at(points["head"]), HEAD_RADIUS * scale
     box = (head[0] - radius, head[1] - radius, head[0] + radius, head[1] + radius)
@@ -134,6 +135,18 @@ def _frame_image(pose: Pose, frame: Frame, scale: float, shift: Point) -> Image.
     for arrow in frame.arrows:
         _arrow(draw, arrow, at, scale)
     return image
+
+
+def _back(hip: Point, shoulder: Point, curve: float) -> list[Point]:
+    """The back from hip to shoulders: straight, or bowed by `curve` to the line's left."""
+    if not curve:
+        return [hip, shoulder]
+    dx, dy = shoulder[0] - hip[0], shoulder[1] - hip[1]
+    length = math.hypot(dx, dy) or 1.0
+    mid = ((hip[0] + shoulder[0]) / 2, (hip[1] + shoulder[1]) / 2)
+    # Twice the bow at the control point puts the curve's middle `curve` off the line.
+    control = (mid[0] - dy / length * 2 * curve, mid[1] + dx / length * 2 * curve)
+    return [_bezier(hip, control, shoulder, t / 12) for t in range(13)]
 
 
 def _chain(limb: Limb) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from PIL import Image
 from routines.drawing import png, render, sheet, strip
 from routines.model import Catalog, Routine, Side, Step
 from routines.plan import PainSide, build_session
-from routines.poses import Pose, all_poses, picture_name, preview_name
+from routines.poses import Pose, load_poses, picture_name, preview_name
 
 SIDE_LABELS = {"left": "Left side", "right": "Right side"}
 
@@ -47,12 +47,12 @@ def sides(step: Step) -> tuple[Side | None, ...]:
 
 def figures(catalog: Catalog, routine_id: str | None = None) -> Iterator[Figure]:
     """Every (routine, step, side) picture; a step without a pose raises KeyError."""
-    poses = all_poses()
     for routine in catalog:
         if routine_id is not None and routine.id != routine_id:
             continue
+        poses = load_poses(routine.id)
         for step in routine.steps.values():
-            pose = poses[(routine.id, step.id)]
+            pose = poses[step.id]
             for side in sides(step):
                 yield Figure(routine, step, side, pose)
 

@@ -103,6 +103,9 @@ class Frame:
     arms: dict[Limb, tuple[float, float]]
     legs: dict[Limb, tuple[float, float, float]]
     arrows: tuple[Arrow, ...] = ()
+    # How far the back bows from the straight line hip to shoulders, in cm, to the left of
+    # that line (on all fours facing right: positive rounds it up, negative lets it sag).
+    curve: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,7 @@ def _frame(data: dict[str, Any], where: str) -> Frame:
         arms=arms,  # type: ignore[arg-type]
         legs=legs,  # type: ignore[arg-type]
         arrows=arrows,
+        curve=float(data.get("curve", 0.0)),
     )
 
 
