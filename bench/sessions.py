@@ -52,7 +52,7 @@ from routines.model import default_catalog
 from routines.plan import Pace, PainSide, build_session
 from storage.engine import Database
 from storage.migrate import upgrade
-from storage.models import ExerciseSession, Plan, SessionStep, User
+from storage.models import CheckIn, ExerciseSession, Plan, SessionStep, User
 
 TOKEN = "123456:BENCH-TOKEN"
 FIRST_USER = 1_000_001
@@ -284,6 +284,11 @@ async def seed(db: Database, everyone: list[Person]) -> None:
                 next_due_at=now + timedelta(hours=12),
                 redflag_checked_at=now,
             )
+            for p in everyone
+        )
+        # The screen at onboarding, which also covers the weekly question on weakness.
+        s.add_all(
+            CheckIn(user_id=p.user_id, phase="screen", reason="ok", created_at=now)
             for p in everyone
         )
 

@@ -60,12 +60,15 @@ from bot.handlers import general
 from bot.metrics import Metrics, Samples
 from bot.routing import Ctx
 from devtools.standin import BotMessage, StandIn
+from routines.model import default_catalog
+from routines.plan import PainSide, build_session
 from storage.engine import Database
 from storage.models import ExerciseSession, Plan, User
 
 CONCURRENCY = 64  # what bot/app.py gives the real Application
 WARM_UP = 50
 FIRST_USER = 2_000_001
+ROUTINE = "seated_hamstring_progression"
 
 
 @dataclass
@@ -197,6 +200,9 @@ async def echo_bot(standin: StandIn) -> AsyncIterator[Application]:  # type: ign
 async def seed(db: Database, chat_ids: list[int], *, phase: str) -> None:
     """People whose session waits for a typed pain answer: before it (b) or after it (a)."""
     now = datetime.now(UTC)
+    # As many steps as the catalog's session has: another count reads as an older catalog,
+    # and the bot would close the session instead of taking the answer.
+    steps = len(build_session(default_catalog().get(ROUTINE), 1, PainSide.LEFT).steps)
     async with db.session() as s:
         users = [
             User(id=c, chat_id=c, first_name="Bench", consented_at=now, screened_at=now)
@@ -207,7 +213,7 @@ async def seed(db: Database, chat_ids: list[int], *, phase: str) -> None:
         plans = [
             Plan(
                 user_id=c,
-                routine_id="seated_hamstring_progression",
+                routine_id=ROUTINE,
                 level=1,
                 side="left",
                 days="0,2,4",
@@ -224,12 +230,12 @@ async def seed(db: Database, chat_ids: list[int], *, phase: str) -> None:
             ExerciseSession(
                 user_id=c,
                 plan_id=plan.id,
-                routine_id="seated_hamstring_progression",
+                routine_id=ROUTINE,
                 level=1,
                 side="left",
                 state="before_pain" if phase == "b" else "after",
-                step_index=0 if phase == "b" else 4,
-                total_steps=4,
+                step_index=0 if phase == "b" else steps,
+                total_steps=steps,
                 pain_before=None if phase == "b" else 2,
                 local_date=now.date().isoformat(),
                 started_at=now - timedelta(minutes=0 if phase == "b" else 5),
