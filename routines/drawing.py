@@ -22,6 +22,7 @@ from routines.poses import (
     Pose,
     Prop,
     PropKind,
+    View,
     joints,
 )
 
@@ -121,12 +122,18 @@ def _frame_image(pose: Pose, frame: Frame, scale: float, shift: Point) -> Image.
         _prop(draw, prop, at, scale)
     points = joints(frame, pose.view)
     width = max(3, round(LIMB_WIDTH * scale))
-    # Far limbs first, then the trunk and head, then the near limbs on top.
+    # Far limbs first, then the trunk and head, then the near limbs on top. From the front
+    # both sides are in plain sight, so the far ones are not greyed.
+    far = INK if pose.view is View.FRONT else FAR
     for limb in (Limb.FAR_ARM, Limb.FAR_LEG):
-        _limb(draw, [at(points[j]) for j in _chain(limb)], _colour(pose, limb, FAR), width)
+        _limb(draw, [at(points[j]) for j in _chain(limb)], _colour(pose, limb, far), width)
     trunk = [at(p) for p in _back(points["hip"], points["shoulder"], frame.curve)]
     trunk.append(at(points["neck"]))
-    _polyline(draw, trunk, INK, max(4, round(TRUNK_WIDTH * scale)))
+    trunk_width = max(4, round(TRUNK_WIDTH * scale))
+    _polyline(draw, trunk, INK, trunk_width)
+    if pose.view is View.FRONT:
+        for a, b in (("near_shoulder", "far_shoulder"), ("near_hip", "far_hip")):
+            _polyline(draw, [at(points[a]), at(points[b])], INK, trunk_width)
     head, radius = at(points["head"]), HEAD_RADIUS * scale
     box = (head[0] - radius, head[1] - radius, head[0] + radius, head[1] + radius)
     draw.ellipse(box, fill=BACKGROUND, outline=INK, width=max(3, round(3.5 * scale)))
@@ -157,7 +164,8 @@ def _colour(pose: Pose, limb: Limb, default: Colour) -> Colour:
     if limb not in pose.work:
         return default
     # A far working limb is the accent, lighter, so the near one still reads as in front.
-    return ACCENT if default is INK else _blend(ACCENT, BACKGROUND, 0.45)
+    near = default is INK and (limb in (Limb.NEAR_ARM, Limb.NEAR_LEG) or pose.view is View.FRONT)
+    return ACCENT if near else _blend(ACCENT, BACKGROUND, 0.45)
 
 
 def _blend(a: Colour, b: Colour, share: float) -> Colour:
@@ -188,6 +196,7 @@ def _prop_box(prop: Prop) -> tuple[float, float, float, float]:
         PropKind.MAT: (prop.width or 180.0, 2.5),
         PropKind.CHAIR: (44.0, 90.0),
         PropKind.COUCH: (60.0, 80.0),
+        PropKind.COUCH_FRONT: (prop.width or 120.0, 80.0),
         PropKind.STOOL: (36.0, 40.0),
         PropKind.STEP: (40.0, 18.0),
         PropKind.WALL: (4.0, 190.0),
@@ -215,9 +224,14 @@ def _prop(draw: ImageDraw.ImageDraw, prop: Prop, to: ToImage, scale: float) -> N
         box(left + 2, 0.0, left + 5, 42.0)
         box(right - 5, 0.0, right - 2, 42.0)
         box(left, 47.0, left + 5, top)  # back, on the left: the figure faces right
-    else:  # couch
+    elif prop.kind is PropKind.COUCH:
         box(left, 0.0, right, 42.0)
         box(left, 42.0, left + 14, top)
+    else:  # a couch from the front
+        box(left + 10, 40.0, right - 10, top)
+        box(left, 0.0, right, 42.0)
+        box(left, 0.0, left + 13, 60.0)
+        box(right - 13, 0.0, right, 60.0)
 
 
 def _arrow(draw: ImageDraw.ImageDraw, arrow: Arrow, to: ToImage, scale: float) -> None:

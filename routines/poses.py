@@ -73,7 +73,8 @@ ARMS = (Limb.NEAR_ARM, Limb.FAR_ARM)
 class PropKind(StrEnum):
     MAT = "mat"
     CHAIR = "chair"
-    COUCH = "couch"
+    COUCH = "couch"  # from the side, its back on the left
+    COUCH_FRONT = "couch_front"  # from the front: seat, back behind, an arm each end
     STOOL = "stool"
     STEP = "step"
     WALL = "wall"

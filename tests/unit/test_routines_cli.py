@@ -273,3 +273,33 @@ def test_a_floor_routine_is_not_shown_off_the_floor(capsys: pytest.CaptureFixtur
     code, out, err = run(capsys, "show", "after_run_back_relief", "--no-floor")
     assert code == 2 and not out
     assert "not offered off the floor" in err
+
+
+def test_figures_writes_one_routines_pictures_and_a_sheet(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from PIL import Image
+
+    from routines.figures import figures
+
+    routine = "seated_hamstring_progression"
+    sheet = tmp_path / "sheet.png"
+    assert (
+        main(
+            ["figures", "--out", str(tmp_path / "out"), "--sheet", str(sheet), "--routine", routine]
+        )
+        == 0
+    )
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    expected = sorted(
+        [f.name for f in figures(default_catalog(), routine)] + [f"{routine}--preview.png"]
+    )
+    assert written == expected
+    with Image.open(sheet) as image:
+        assert image.width >= 1000 and image.height >= 200
+    assert f"{len(expected)} pictures" in capsys.readouterr().out
+
+
+def test_figures_needs_somewhere_to_write(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["figures"]) == 2
+    assert "--out" in capsys.readouterr().err
