@@ -45,7 +45,19 @@ def main(out: str) -> None:
     _draw(photo, parse_html(caption).text, rows).save(out)
 
 
+def _plain(text: str) -> str:
+    """Without the emoji, which DejaVu Sans cannot draw (Telegram shows them in colour)."""
+    kept = "".join(
+        c
+        for c in text
+        if not (0x2300 <= ord(c) <= 0x23FF or 0x2700 <= ord(c) <= 0x27BF or ord(c) >= 0x1F000)
+        and c != "\ufe0f"
+    )
+    return "\n".join(line.strip() for line in kept.split("\n"))
+
+
 def _draw(photo: Image.Image, caption: str, rows: list[list[str]]) -> Image.Image:
+    caption, rows = _plain(caption), [[_plain(label) for label in row] for row in rows]
     # matplotlib ships DejaVu Sans, which has the buttons' symbols; Pillow's default has not.
     font = ImageFont.truetype(str(Path(get_data_path()) / "fonts/ttf/DejaVuSans.ttf"), 22)
     inner = WIDTH - 2 * PAD

@@ -56,6 +56,9 @@ def render(pose: Pose, side: str | None, *, label: str | None = None) -> Image.I
     """The pose for one side ("left" mirrors the drawn right side; None: done centrally)."""
     scale, shift = _fit(pose)
     frames = [_frame_image(pose, frame, scale, shift) for frame in pose.frames]
+    if side == "left":
+        # Each frame is mirrored on its own: the start still comes first, on the left.
+        frames = [frame.transpose(Image.Transpose.FLIP_LEFT_RIGHT) for frame in frames]
     width = sum(f.width for f in frames) + GAP * (len(frames) - 1)
     image = Image.new("RGB", (width, FRAME_SIZE[1]), BACKGROUND)
     x = 0
@@ -64,8 +67,6 @@ def render(pose: Pose, side: str | None, *, label: str | None = None) -> Image.I
         if n:
             _chevron(ImageDraw.Draw(image), x - GAP // 2, FRAME_SIZE[1] // 2)
         x += frame.width + GAP
-    if side == "left":
-        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     if label:
         ImageDraw.Draw(image).text((16, 12), label, fill=LABEL, font=_font(24))
     return image
