@@ -87,7 +87,7 @@ async def test_tingling_mid_session_drops_the_level_and_the_next_session_is_shor
         # The card after the first nerve-tension step asks, without stopping the session.
         check = await ann.wait_for("pulled on the nerve")
         first_nerve, *later_nerve = _nerve_steps(3)
-        assert f"Step {first_nerve + 1} of {_length(3)}" in check.text
+        assert f"Step {first_nerve + 1} of {_length(3)}" in check.display_text
         mark = len(ann.chat.events)
         await ann.press("⚡ New tingling or numbness", message_id=check.message_id)
         told = await ann.wait_for(f"we'll go gentler next time: level 2 of {TOP}")
@@ -97,7 +97,10 @@ async def test_tingling_mid_session_drops_the_level_and_the_next_session_is_shor
         summary = await ann.wait_for("Session finished")
         await ann.send("/now")
         await ann.wait_for("Before we start")
-    assert "nerve is irritated" in told.text and "leave out the nerve stretches" in told.text
+    assert (
+        "nerve is irritated" in told.display_text
+        and "leave out the nerve stretches" in told.display_text
+    )
     # The nerve check came once, after the first nerve step; every later one was left out.
     assert not any("pulled on the nerve" in text for text in later)
     first, second = await rows(database, ExerciseSession, ann.id)
@@ -105,7 +108,7 @@ async def test_tingling_mid_session_drops_the_level_and_the_next_session_is_shor
     nerve_numbers = set(later_nerve)
     assert {s.number for s in steps if s.status == "skipped"} == nerve_numbers
     assert all(s.status == "done" for s in steps if s.number not in nerve_numbers)
-    assert f"skipped: {len(nerve_numbers)}" in summary.text
+    assert f"skipped: {len(nerve_numbers)}" in summary.display_text
     during = [c for c in await rows(database, CheckIn, ann.id) if c.phase == "during"]
     assert [(c.tingling, c.action, c.reason, c.level_before, c.level_after) for c in during] == [
         ("worse", "spare_nerve", "new_tingling", 3, 2)
@@ -162,7 +165,7 @@ async def test_typed_pain_other_than_0_to_10_gets_a_hint_and_the_question_again(
         hint = await jo.wait_for("Please tap a number from 0 to 10")
         await jo.send("7")
         await jo.wait_for("tingling or numbness")
-    assert "Before we start" in hint.text and has_button("10")(hint)
+    assert "Before we start" in hint.display_text and has_button("10")(hint)
     session = await _one(sqlite_db, ExerciseSession, jo.id)
     assert (session.state, session.pain_before) == ("before_tingle", 7)
 
@@ -179,7 +182,7 @@ async def test_typed_pain_after_the_session_finishes_it(
         await ki.wait_for("Please tap a number from 0 to 10")
         await ki.send("3")
         summary = await ki.wait_for("Session finished")
-    assert "4/10 before → 3/10 after" in summary.text
+    assert "4/10 before → 3/10 after" in summary.display_text
     session = await _one(sqlite_db, ExerciseSession, ki.id)
     assert (session.state, session.pain_after) == ("done", 3)
 
@@ -199,7 +202,7 @@ async def test_a_typed_answer_is_one_transaction_and_its_reply_follows_the_commi
     def _commit(_conn: Any) -> None:
         log.append("commit")
 
-    standin.add_listener(lambda kind, message: log.append(f"{kind}: {message.text[:30]}"))
+    standin.add_listener(lambda kind, message: log.append(f"{kind}: {message.display_text[:30]}"))
     async with running_bot(standin, sqlite_db):
         mo = standin.user(4062)
         await onboard(mo, routine=ROUTINE)

@@ -19,12 +19,12 @@ from routines.plan import PainSide
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ExerciseSession, Plan, User
-from tests.support.flows import onboard, pass_screen, run_session
+from tests.support.flows import onboard, pass_screen, past_the_pre_session_checks, run_session
 from tests.support.harness import running_bot
 from tests.support.standin import toasts
 
 # Tables that hold no row about a person; any other table must say whose rows it holds.
-NOT_PERSONAL = {"processed_update", "instance"}
+NOT_PERSONAL = {"processed_update", "instance", "picture_file"}
 PERSONAL = {
     "app_user",
     "plan",
@@ -100,7 +100,7 @@ async def test_delete_erases_every_row_of_the_person_and_no_one_elses(
         clock.advance(due + timedelta(minutes=1) - clock.now())
         await send_one_batch(app.bot_data.rt, app.bot)  # a delivery row for each plan
         await ann.send("/now")
-        await ann.wait_for("Before we start")
+        await past_the_pre_session_checks(ann)
         ann_owners, bob_owners = await _owners(database, ann.id), await _owners(database, bob.id)
         ann_before, bob_before = (
             await _counts(database, ann_owners),

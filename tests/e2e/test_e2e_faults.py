@@ -34,7 +34,7 @@ async def test_a_failed_toast_does_not_drop_the_reply(
         await ann.press("Left")
         days = await ann.wait_for("Which days")
         assert any(b["text"] == texts.DAYS_DONE for b in days.buttons)
-    assert texts.ERROR not in [m.text for m in ann.messages]
+    assert texts.ERROR not in [m.display_text for m in ann.messages]
     assert not _errors(caplog)
 
 

@@ -26,9 +26,9 @@ async def test_whole_flow_saves_a_plan(standin: StandIn, database: Database) -> 
         await onboard(ann, side="Right", time="19:00", zone="new york")
         summary = ann.last_message
         assert summary is not None
-        assert "Seated hamstring stretch" in summary.text
-        assert "Right" in summary.text and "19:00" in summary.text
-        assert "America/New_York" in summary.text
+        assert "Seated hamstring stretch" in summary.display_text
+        assert "Right" in summary.display_text and "19:00" in summary.display_text
+        assert "America/New_York" in summary.display_text
         assert [b["text"] for b in summary.buttons] == [
             "▶ Start a session now",
             "✏ Change something",
@@ -102,7 +102,7 @@ async def test_red_flag_yes_sends_to_urgent_care_and_creates_no_plan(
         await dee.wait_for("safety check")
         await dee.press("Yes, at least one")
         urgent = await dee.wait_for("urgent medical help")
-        assert "999" in urgent.text and "A&E" in urgent.text
+        assert "999" in urgent.display_text and "A&E" in urgent.display_text
         await dee.send("/start")
         await dee.wait_for("safety check")
     assert await _plan(database, 2004) is None

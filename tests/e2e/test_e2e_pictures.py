@@ -68,7 +68,7 @@ async def test_a_refused_file_id_is_uploaded_again(standin: StandIn, sqlite_db: 
     # A new start, as after the bot's token changed: the stored ids are refused.
     async with running_bot(standin, sqlite_db):
         summary = await run_session(bo)
-    assert "Session finished" in summary.text
+    assert "Session finished" in summary.display_text
     assert standin.uploads["photo"] == 2 * before - preview
     refused = [f for f in standin.failed if "wrong file identifier" in str(f)]
     assert refused

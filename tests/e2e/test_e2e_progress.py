@@ -56,8 +56,8 @@ async def test_progress_explains_the_chart_until_there_are_two_sessions(
         await run_session(ann)
         await ann.send("/progress")
         reply = await ann.wait_for("needs at least two sessions")
-    assert "(so far: 1)" in reply.text
-    assert not any(m.photo for m in ann.messages)
+    assert "(so far: 1)" in reply.display_text
+    assert not any("Your progress" in m.display_text for m in ann.messages)
 
 
 async def test_progress_sends_a_chart_with_the_numbers(
@@ -110,7 +110,7 @@ async def test_history_lists_the_last_sessions_newest_first(
         await cy.send("/history")
         reply = await cy.wait_for("Your latest sessions")
     sessions = sorted(await rows(database, ExerciseSession, cy.id), key=lambda r: r.started_at)
-    entries = reply.text.split("\n\n")[1:]
+    entries = reply.display_text.split("\n\n")[1:]
     assert len(entries) == 2
     stopped, done = entries
     day = sessions[0].started_at.astimezone(BERLIN).strftime("%a %d %b")
@@ -171,9 +171,9 @@ async def test_stats_for_admins_only(standin: StandIn, database: Database) -> No
         unknown = await person.wait_for(lambda m: True)
         await admin.send("/stats")
         stats = await admin.wait_for("Stats")
-    assert refused.text == unknown.text == texts.UNKNOWN_COMMAND
+    assert refused.display_text == unknown.display_text == texts.UNKNOWN_COMMAND
     assert refused.entities == unknown.entities
-    assert stats.text.splitlines() == [
+    assert stats.display_text.splitlines() == [
         "Stats",
         "People: 2",
         "Plans: 1 active, 1 paused",

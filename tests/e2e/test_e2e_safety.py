@@ -124,12 +124,14 @@ async def test_red_flag(standin: StandIn, database: Database) -> None:
         refused = await di.wait_for("paused for safety")
         clock.advance(due + timedelta(minutes=1) - clock.now())
         await send_one_batch(app.bot_data.rt, app.bot)
-    assert "not normal for you" in asked.text and "chest pain" in asked.text
+    assert "not normal for you" in asked.display_text and "chest pain" in asked.display_text
     assert (
-        "A&E" in urgent.text and "999" in urgent.text and "Do not do the stretches" in urgent.text
+        "A&E" in urgent.display_text
+        and "999" in urgent.display_text
+        and "Do not do the stretches" in urgent.display_text
     )
     assert after == [] and "Time for your stretches" not in di.chat.events[-1].display_text
-    assert "doctor checked you" in refused.text
+    assert "doctor checked you" in refused.display_text
     sessions = await rows(database, ExerciseSession, di.id)
     assert [(s.state, s.stop_reason) for s in sessions] == [("stopped", "red_flag")]
     flag = next(c for c in await rows(database, CheckIn, di.id) if c.phase == "redflags")
@@ -150,7 +152,7 @@ async def test_both_legs(standin: StandIn, sqlite_db: Database) -> None:
         bo = standin.user(9103)
         await onboard(bo, side="Both legs")
         await bo.wait_for("Your plan")
-    assert "A&E" in urgent.text
+    assert "A&E" in urgent.display_text
     assert (await _user(sqlite_db, al.id)).red_flag_at is not None
     assert await rows(sqlite_db, Plan, al.id) == []
     check = await _last(sqlite_db, CheckIn, al.id)
@@ -186,9 +188,16 @@ async def test_red_flag_urgent(standin: StandIn, database: Database) -> None:
         told = await ed.wait_for("urgent GP appointment")
         await ed.send("/now")
         refused = await ed.wait_for("paused for safety")
-    assert "losing weight without trying" in second.text and "foot that catches" in second.text
-    assert "111" in told.text and "A&amp;E" not in told.text and "A&E or call 999" in told.text
-    assert "Have you been seen" in refused.text
+    assert (
+        "losing weight without trying" in second.display_text
+        and "foot that catches" in second.display_text
+    )
+    assert (
+        "111" in told.display_text
+        and "A&amp;E" not in told.display_text
+        and "A&E or call 999" in told.display_text
+    )
+    assert "Have you been seen" in refused.display_text
     plan = await _plan(database, ed.id)
     assert (plan.status, plan.status_reason, plan.next_due_at) == ("paused", "see_gp", None)
     flag = await _last(database, CheckIn, ed.id)
@@ -211,9 +220,9 @@ async def test_new_weakness(standin: StandIn, sqlite_db: Database) -> None:
         asked = await fa.wait_for("Weekly check")
         await fa.press(texts.WEAKNESS_YES)
         told = await fa.wait_for("urgent GP appointment")
-    assert "Weekly check" not in first.text
-    assert "new weakness in your leg or foot" in asked.text
-    assert "111" in told.text
+    assert "Weekly check" not in first.display_text
+    assert "new weakness in your leg or foot" in asked.display_text
+    assert "111" in told.display_text
     plan = await _plan(sqlite_db, fa.id)
     assert (plan.status, plan.status_reason) == ("paused", "see_gp")
     check = await _last(sqlite_db, CheckIn, fa.id)
@@ -262,8 +271,12 @@ async def test_severe_pain(standin: StandIn, sqlite_db: Database, when: str) -> 
             told = await bo.wait_for("too much to stretch through")
             # That much pain pauses the plan at once: no tingling question first.
             assert not any("tingling" in m.display_text for m in bo.chat.events[mark:])
-    assert "9/10" in told.text and "within a day or two" in told.text and "111" in told.text
-    assert "rest" not in told.text.replace("rather than lying still", "")
+    assert (
+        "9/10" in told.display_text
+        and "within a day or two" in told.display_text
+        and "111" in told.display_text
+    )
+    assert "rest" not in told.display_text.replace("rather than lying still", "")
     plan = await _plan(sqlite_db, bo.id)
     assert (plan.status, plan.status_reason, plan.next_due_at) == ("paused", "severe_pain", None)
     session = await _last(sqlite_db, ExerciseSession, bo.id)
@@ -281,7 +294,7 @@ async def test_sharp_pain(standin: StandIn, sqlite_db: Database) -> None:
         await _hurts(ci)
         await ci.press(texts.SHARP_PAIN)
         told = await ci.wait_for("Sharp, shooting or spreading pain is a sign to stop")
-    assert "111" in told.text and "/resume" in told.text
+    assert "111" in told.display_text and "/resume" in told.display_text
     session = await _last(sqlite_db, ExerciseSession, ci.id)
     assert (session.state, session.stop_reason) == ("stopped", "sharp_pain")
     steps = await rows(sqlite_db, SessionStep, ci.id)
@@ -302,8 +315,10 @@ async def test_pain_high_during(standin: StandIn, sqlite_db: Database) -> None:
         waiting = await da.wait_for("more than that stretch should cause")
         held = await _last(sqlite_db, ExerciseSession, da.id)
         await da.press(texts.RESUME, message_id=waiting.message_id)
-        resumed = await da.wait_for(lambda m: "Step 2 of" in m.display_text and "left" in m.text)
-    assert "Step 2 of" in waiting.text and "Paused with" in waiting.text
+        resumed = await da.wait_for(
+            lambda m: "Step 2 of" in m.display_text and "left" in m.display_text
+        )
+    assert "Step 2 of" in waiting.display_text and "Paused with" in waiting.display_text
     assert has_button(texts.RESUME)(waiting) and has_button(texts.STOP)(waiting)
     assert (held.state, held.step_index) == ("paused", 1)
     assert has_button(texts.PAUSE)(resumed)
@@ -324,9 +339,11 @@ async def test_pain_high_after(standin: StandIn, sqlite_db: Database) -> None:
         summary = await run_session(eo, pain_before=3, pain_after=7)
         await eo.press(texts.FLARE_BUTTON, message_id=summary.message_id)
         plan_text = await eo.wait_for("When your back or leg flares up")
-    assert "7/10 after the session" in summary.text and "level 2 of" in summary.text
-    assert "Keep gently moving" in plan_text.text and "pharmacist" in plan_text.text
-    assert "2–3 days" in plan_text.text and "please rest" not in plan_text.text.lower()
+    assert "7/10 after the session" in summary.display_text and "level 2 of" in summary.display_text
+    assert "Keep gently moving" in plan_text.display_text and "pharmacist" in plan_text.display_text
+    assert (
+        "2–3 days" in plan_text.display_text and "please rest" not in plan_text.display_text.lower()
+    )
     plan = await _plan(sqlite_db, eo.id)
     assert (plan.level, plan.status) == (2, "active")
     change = await _last(sqlite_db, LevelChange, eo.id)
@@ -341,7 +358,7 @@ async def test_amber(standin: StandIn, sqlite_db: Database) -> None:
         await set_plan(sqlite_db, fo.id, level=2)
         # A rise of 4 that stays at 5: acceptable, and the next morning decides.
         summary = await run_session(fo, pain_before=1, pain_after=5)
-    assert "5/10 is acceptable if it has settled by tomorrow morning" in summary.text
+    assert "5/10 is acceptable if it has settled by tomorrow morning" in summary.display_text
     assert not has_button("Step up")(summary)
     plan = await _plan(sqlite_db, fo.id)
     assert (plan.level, plan.status) == (2, "active")
@@ -358,7 +375,7 @@ async def test_ok(standin: StandIn, sqlite_db: Database) -> None:
         await set_plan(sqlite_db, ga.id, level=2)
         # A rise of 2 into the green zone changes nothing.
         summary = await run_session(ga, pain_before=1, pain_after=3)
-    assert "gentler" not in summary.text and "acceptable" not in summary.text
+    assert "gentler" not in summary.display_text and "acceptable" not in summary.display_text
     assert not has_button(texts.FLARE_BUTTON)(summary)
     after = [c for c in await rows(sqlite_db, CheckIn, ga.id) if c.phase == "after"]
     assert [(c.reason, c.level_after) for c in after] == [("ok", 2)]
@@ -379,8 +396,8 @@ async def test_good_streak(standin: StandIn, sqlite_db: Database, accept: bool) 
         await fi.press("Step up to level 2", message_id=third.message_id)
         await asyncio.sleep(0.2)
     assert not has_button("Step up")(first) and not has_button("Step up")(second)
-    assert "Three good sessions in a row" in third.text
-    assert ("level 2 of" if accept else "level 1") in reply.text
+    assert "Three good sessions in a row" in third.display_text
+    assert ("level 2 of" if accept else "level 1") in reply.display_text
     assert toasts(standin, mark) == [STALE]
     plan = await _plan(sqlite_db, fi.id)
     assert (plan.level, plan.offer_up_pending) == (2 if accept else 1, False)
@@ -402,9 +419,9 @@ async def test_new_tingling(standin: StandIn, sqlite_db: Database) -> None:
         await ha.wait_for("And any of these")
         await ha.press(texts.RED_FLAG_NO)
         await ha.wait_for("None of the warning signs")
-    assert "nerve is irritated" in summary.text and "level 1 of" in summary.text
+    assert "nerve is irritated" in summary.display_text and "level 1 of" in summary.display_text
     assert has_button(texts.FLARE_BUTTON)(summary)
-    assert "Since your sciatica or back pain started" in screen.text
+    assert "Since your sciatica or back pain started" in screen.display_text
     session = await _last(sqlite_db, ExerciseSession, ha.id)
     assert (session.state, session.stop_reason) == ("stopped", "new_tingling")
     phases = [(c.phase, c.reason) for c in await rows(sqlite_db, CheckIn, ha.id)]
@@ -433,8 +450,8 @@ async def test_next_day_worse(standin: StandIn, sqlite_db: Database) -> None:
             asked.message_id,
         )
         await asyncio.sleep(0.2)
-    assert "back and leg" in asked.text and "yesterday's session" in asked.text
-    assert "level 2 of" in told.text and has_button(texts.FLARE_BUTTON)(told)
+    assert "back and leg" in asked.display_text and "yesterday's session" in asked.display_text
+    assert "level 2 of" in told.display_text and has_button(texts.FLARE_BUTTON)(told)
     assert told.message_id == asked.message_id  # the answer replaces the question
     assert toasts(standin, mark) == [STALE]
     next_day = [c for c in await rows(sqlite_db, CheckIn, hy.id) if c.phase == "next_day"]
@@ -468,8 +485,11 @@ async def test_no_progress(standin: StandIn, sqlite_db: Database) -> None:
         await onboard(ju, routine=ROUTINE)
         first = await run_session(ju, pain_before=2, pain_after=6)
         second = await run_session(ju, pain_before=2, pain_after=6)
-    assert "gentlest level (1)" in first.text
-    assert "second setback at the gentlest level" in second.text and "review" in second.text
+    assert "gentlest level (1)" in first.display_text
+    assert (
+        "second setback at the gentlest level" in second.display_text
+        and "review" in second.display_text
+    )
     plan = await _plan(sqlite_db, ju.id)
     assert (plan.status, plan.status_reason) == ("paused", "no_progress")
     after = [c.reason for c in await rows(sqlite_db, CheckIn, ju.id) if c.phase == "after"]
@@ -505,7 +525,7 @@ async def test_no_improvement(standin: StandIn, sqlite_db: Database) -> None:
         await ka.wait_for("tingling or numbness")
         await ka.press("None")
         card = await ka.wait_for("Step 1 of")
-    assert "six weeks" in card.text and "GP" in card.text
+    assert "six weeks" in card.display_text and "GP" in card.display_text
     assert (await _user(sqlite_db, ka.id)).gp_advised_at is not None
     before = [c.reason for c in await rows(sqlite_db, CheckIn, ka.id) if c.phase == "before"]
     assert before == ["no_improvement"]
@@ -522,11 +542,13 @@ async def test_pre_screen(standin: StandIn, sqlite_db: Database) -> None:
         await la.send("/now")
         refused = await la.wait_for("paused for safety")
         lifted = await _lift(la, "said these stretches are all right")
-    waited = next(m for m in la.chat.events if "Please ask a GP or physiotherapist" in m.text)
-    assert "it will wait" in waited.text
-    assert "paused" in summary.text
-    assert "these stretches are all right for you" in refused.text
-    assert "level 1" in lifted.text
+    waited = next(
+        m for m in la.chat.events if "Please ask a GP or physiotherapist" in m.display_text
+    )
+    assert "it will wait" in waited.display_text
+    assert "paused" in summary.display_text
+    assert "these stretches are all right for you" in refused.display_text
+    assert "level 1" in lifted.display_text
     check = next(c for c in await rows(sqlite_db, CheckIn, la.id) if c.phase == "prescreen")
     assert check.reason == "pre_screen"
     plan = await _plan(sqlite_db, la.id)
@@ -546,7 +568,7 @@ async def test_screen(standin: StandIn, sqlite_db: Database) -> None:
         await ma.press(texts.REDFLAG_CHECK, message_id=reminder.message_id)
         await pass_screen(ma)
         await ma.wait_for("None of the warning signs")
-    assert "four weeks" in reminder.text
+    assert "four weeks" in reminder.display_text
     screens = [c for c in await rows(sqlite_db, CheckIn, ma.id) if c.phase == "redflags"]
     assert [(c.red_flag, c.reason) for c in screens] == [(False, "ok")]
     plan = await _plan(sqlite_db, ma.id)
@@ -576,7 +598,10 @@ async def test_lift(standin: StandIn, sqlite_db: Database) -> None:
         await na.send("/now")
         await na.wait_for("Before we start")
     assert (still.status, still.status_reason) == ("paused", "see_gp")
-    assert "level 1" in lifted.text and "The morning after your first session" in lifted.text
+    assert (
+        "level 1" in lifted.display_text
+        and "The morning after your first session" in lifted.display_text
+    )
     plan = await _plan(sqlite_db, na.id)
     assert (plan.status, plan.level) == ("active", 1)
     change = await _last(sqlite_db, LevelChange, na.id)

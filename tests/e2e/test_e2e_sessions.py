@@ -55,8 +55,8 @@ async def test_full_session_of_every_routine_at_its_top_level(
     assert [(r.step_id, r.side, r.status) for r in recorded] == [
         (s.step_id, s.side, "done") for s in plan.steps
     ]
-    assert f"Steps done: {len(plan.steps)}" in summary.text
-    assert "3/10 before → 3/10 after" in summary.text
+    assert f"Steps done: {len(plan.steps)}" in summary.display_text
+    assert "3/10 before → 3/10 after" in summary.display_text
     cards = [m for m in user.messages if m.display_text.count("Step ") and " of " in m.display_text]
     assert any("Side: right side" in m.display_text for m in cards) or plan.steps[0].side is None
 
@@ -128,7 +128,7 @@ async def test_skip_stop_and_it_hurts(standin: StandIn, sqlite_db: Database) -> 
         await cy.wait_for("Session stopped")
         await cy.press("3")
         summary = await cy.wait_for("Session finished")
-    assert "skipped: 2" in summary.text and "Steps done: 0" in summary.text
+    assert "skipped: 2" in summary.display_text and "Steps done: 0" in summary.display_text
     statuses = [s.status for s in await _steps(sqlite_db, cy.id)]
     assert statuses == ["skipped", "stopped"]
     row = await _session(sqlite_db, cy.id)
@@ -166,7 +166,7 @@ async def test_restart_mid_hold_then_resume(standin: StandIn, sqlite_db: Databas
         await asyncio.sleep(0.5)
     async with running_bot(standin, sqlite_db):
         offer = await ed.wait_for("I restarted while you were stretching")
-        assert "step 1 of" in offer.text
+        assert "step 1 of" in offer.display_text
         await ed.press("▶ Resume", message_id=offer.message_id)
         await run_rest(ed)
     steps = await _steps(sqlite_db, ed.id)
@@ -218,7 +218,8 @@ async def test_api_calls_per_step_stay_within_the_budget(
     steps = len(build_session(routine, routine.top_level, "left").steps)
     assert len(session_calls) / steps <= 3, (len(session_calls), steps)
     # Every hold's end is announced by a new message (it makes a sound); edits do the rest.
-    assert session_calls.count("sendMessage") >= steps - 1
+    new = session_calls.count("sendMessage") + session_calls.count("sendPhoto")
+    assert new >= steps - 1
 
 
 async def test_a_stopped_session_is_stored_and_exported_as_stopped(
@@ -247,13 +248,11 @@ def _level_one_length(routine_id: str = "seated_hamstring_progression") -> int:
     return len(build_session(default_catalog().get(routine_id), 1, PainSide.LEFT).steps)
 
 
-async def _start_first_step(user, *, before_last_tap=None) -> None:  # type: ignore[no-untyped-def]
+async def _start_first_step(user) -> None:  # type: ignore[no-untyped-def]
     await user.send("/now")
     await user.wait_for("Before we start")
     await user.press("2")
     await user.wait_for("tingling")
-    if before_last_tap is not None:
-        before_last_tap()
     await user.press("None")
     await user.wait_for("Step 1 of")
 
@@ -264,13 +263,12 @@ async def test_a_step_card_that_fails_twice_is_retried_and_shown(
     async with running_bot(standin, sqlite_db):
         ki = standin.user(3109)
         await onboard(ki)
-        # Step 1 edits the question's message; the first message sent is step 2's card.
-        await _start_first_step(
-            ki, before_last_tap=lambda: standin.fail_next("sendMessage", 502, 2)
-        )
+        # Once step 1's card is up, the next photo sent is step 2's card.
+        await _start_first_step(ki)
+        standin.fail_next("sendPhoto", 502, 2)
         await ki.wait_for("Step 2 of", timeout=10)
         await run_rest(ki)
-    assert len([f for f in standin.failed if f.method == "sendMessage"]) == 2
+    assert len([f for f in standin.failed if f.method == "sendPhoto"]) == 2
     statuses = [s.status for s in await _steps(sqlite_db, ki.id)]
     assert statuses == ["done"] * _level_one_length()
 
@@ -282,9 +280,8 @@ async def test_a_step_card_that_cannot_be_shown_for_a_minute_pauses_the_session(
     async with running_bot(standin, sqlite_db):
         li = standin.user(3110)
         await onboard(li)
-        await _start_first_step(
-            li, before_last_tap=lambda: standin.fail_next("sendMessage", 502, 10_000)
-        )
+        await _start_first_step(li)
+        standin.fail_next("sendPhoto", 502, 10_000)
         async with asyncio.timeout(10):
             while (await _session(sqlite_db, li.id)).state != "paused":  # noqa: ASYNC110
                 await asyncio.sleep(0.05)

@@ -100,10 +100,12 @@ async def test_a_due_plan_gets_exactly_one_reminder(standin: StandIn, database: 
         assert await send_one_batch(rt, app.bot) == 0
     routine = default_catalog().get(plan.routine_id)
     minutes = build_session(routine, plan.level, plan.side).minutes  # type: ignore[arg-type]
-    assert reminder.text is not None
-    assert routine.title in reminder.text and f"about {minutes} min" in reminder.text
+    assert reminder.display_text is not None
+    assert (
+        routine.title in reminder.display_text and f"about {minutes} min" in reminder.display_text
+    )
     assert [b["text"] for b in reminder.buttons] == BUTTONS
-    assert sum(REMINDER in m.text for m in ann.chat.events if m.text) == 1
+    assert sum(REMINDER in m.display_text for m in ann.chat.events if m.display_text) == 1
     [row] = await deliveries(database)
     assert (row.status, row.message_id, row.attempts) == ("sent", reminder.message_id, 1)
     assert plan.next_due_at is not None
@@ -128,10 +130,10 @@ async def test_every_third_reminder_ends_with_a_line_from_learn(
     tips = 0
     for message in sent:
         snooze = b.unpack(message.buttons[1]["callback_data"], (b.Snooze,))
-        assert isinstance(snooze, b.Snooze) and message.text is not None
+        assert isinstance(snooze, b.Snooze) and message.display_text is not None
         tip = texts.TIPS[snooze.delivery_id // 3 % len(texts.TIPS)]
-        assert (tip in message.text) == (snooze.delivery_id % 3 == 0), message.text
-        tips += tip in message.text
+        assert (tip in message.display_text) == (snooze.delivery_id % 3 == 0), message.display_text
+        tips += tip in message.display_text
     assert len(sent) == 9 and tips == 3
 
 
@@ -525,15 +527,15 @@ async def test_a_person_who_blocked_the_bot_and_comes_back_gets_reminders_again(
         back = await hal.wait_for("Welcome back")
         plan = await plan_of(database, hal.id)
         assert plan.status == "active" and plan.next_due_at is not None
-        assert local_text(plan.next_due_at, plan.tz) in back.text
+        assert local_text(plan.next_due_at, plan.tz) in back.display_text
 
         await move_to_due(app, database, hal.id)
         assert await send_one_batch(rt, app.bot) == 1
         await hal.wait_for(REMINDER)
         await hal.send("/start")
         summary = await hal.wait_for("Your plan")
-    assert "none" not in summary.text.split("Next reminder:")[1].splitlines()[0]
-    assert [m.text for m in hal.messages].count(back.text) == 1
+    assert "none" not in summary.display_text.split("Next reminder:")[1].splitlines()[0]
+    assert [m.display_text for m in hal.messages].count(back.display_text) == 1
 
 
 async def test_a_slow_api_never_gets_anyone_the_same_reminder_three_times(
