@@ -72,16 +72,12 @@ async def test_send_message_returns_a_message_and_records_it(standin: StandIn, p
         42, "<b>Hi</b> 😀 &lt;3", parse_mode="HTML", reply_markup=KEYBOARD
     )
 
-    assert sent.display_text == "Hi 😀 <3"
+    assert sent.text == "Hi 😀 <3"
     assert sent.entities[0].type == "bold"
     assert sent.from_user.id == 123456
     assert sent.reply_markup == KEYBOARD
     [message] = standin.chat(42).messages
-    assert (message.message_id, message.display_text, message.edits) == (
-        sent.message_id,
-        sent.display_text,
-        0,
-    )
+    assert (message.message_id, message.text, message.edits) == (sent.message_id, sent.text, 0)
     assert [b["text"] for b in message.buttons] == ["Start session", "Later"]
     assert standin.count("sendMessage") == 1
     assert [c.method for c in standin.calls_for(42)] == ["sendMessage"]
@@ -234,7 +230,7 @@ async def test_identical_edit_is_not_modified(standin: StandIn, ptb: Bot) -> Non
             chat_id=7, message_id=sent.message_id, reply_markup=KEYBOARD
         )
     [message] = standin.chat(7).messages
-    assert (message.display_text, message.edits) == ("Step 2", 1)
+    assert (message.text, message.edits) == ("Step 2", 1)
 
 
 async def test_edit_without_markup_removes_the_keyboard(standin: StandIn, ptb: Bot) -> None:
@@ -357,7 +353,7 @@ async def test_long_poll_wakes_on_a_new_update_and_honours_offsets(
     await ann.send("/start now")
 
     [first] = await asyncio.wait_for(poll, 1)
-    assert first.message.display_text == "/start now"
+    assert first.message.text == "/start now"
     assert first.message.entities[0].type == "bot_command"
     assert first.message.entities[0].length == len("/start")
     assert first.message.from_user.first_name == "Ann"
@@ -419,17 +415,15 @@ async def test_wait_for_sees_new_and_edited_messages(standin: StandIn, ptb: Bot)
     found = await asyncio.wait_for(waiting, 1)
 
     assert (found.message_id, found.edits) == (sent.message_id, 1)
-    assert ann.last_message is not None and ann.last_message.display_text == "Step 2 of 5"
+    assert ann.last_message is not None and ann.last_message.text == "Step 2 of 5"
     with pytest.raises(AssertionError, match="Step 2 of 5"):
         await ann.wait_for(lambda m: "Step 3" in m.display_text, timeout=0.05)
 
 
 async def test_a_real_application_polls_and_answers(standin: StandIn) -> None:
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.message is not None and update.message.display_text is not None
-        await update.message.reply_text(
-            f"<b>echo</b> {update.message.display_text}", reply_markup=KEYBOARD
-        )
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(f"<b>echo</b> {update.message.text}", reply_markup=KEYBOARD)
 
     async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
