@@ -139,30 +139,17 @@ async def edit_message(
     message_id: int,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
+    *,
+    caption: bool = False,
 ) -> bool:
+    """Edit a message's text, or a photo's caption; False when it is gone or too old."""
     try:
-        await bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+        if caption:
+            await bot.edit_message_caption(chat_id, message_id, caption=text, reply_markup=markup)
+        else:
+            await bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
     except BadRequest as exc:
         # A double tap repeats the same edit; Telegram refuses it, and nothing is lost.
-        if "not modified" in exc.message:
-            return True
-        if "not found" in exc.message or "can't be edited" in exc.message:
-            return False
-        raise
-    return True
-
-
-async def edit_caption(
-    bot: Bot,
-    chat_id: int,
-    message_id: int,
-    caption: str,
-    markup: InlineKeyboardMarkup | None = None,
-) -> bool:
-    """As `edit_message`, for the caption of a photo."""
-    try:
-        await bot.edit_message_caption(chat_id, message_id, caption=caption, reply_markup=markup)
-    except BadRequest as exc:
         if "not modified" in exc.message:
             return True
         if "not found" in exc.message or "can't be edited" in exc.message:

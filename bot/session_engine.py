@@ -20,7 +20,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from bot import buttons as b
 from bot import cards, decisions, keyboards, morning_checks, pictures, texts
 from bot.context import BotContext
-from bot.routing import clear_buttons, edit_caption, edit_message, split_dialog
+from bot.routing import clear_buttons, edit_message, split_dialog
 from bot.runtime import Runtime
 from bot.session_plans import steps_of
 from routines import session as machine
@@ -381,8 +381,7 @@ async def _show(rt: Runtime, bot: Bot, chat_id: int, out: Outgoing) -> Shown:
     text); otherwise send a new one, and take the buttons off a photo it replaces."""
     photo = out.picture is not None
     if out.message_id is not None and out.on_photo == photo:
-        edit = edit_caption if photo else edit_message
-        if await edit(bot, chat_id, out.message_id, out.text, out.markup):
+        if await edit_message(bot, chat_id, out.message_id, out.text, out.markup, caption=photo):
             return Shown(out.message_id, photo)
     elif out.message_id is not None and out.on_photo:
         await clear_buttons(bot, chat_id, out.message_id)
