@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from bot import texts
 from bot.app import build_application
 from bot.clock import Clock
-from bot.morning_checks import send_morning_checks
+from bot.morning_checks import RETRY_AFTER, send_morning_checks
 from devtools.standin import StandIn
 from storage.engine import Database
 from storage.models import ExerciseSession, MorningCheck, Plan, User
@@ -143,3 +143,29 @@ async def test_a_check_waits_for_its_morning_and_skips_a_paused_plan(
     async with database.session() as s:
         statuses = {c.user_id: c.status for c in (await s.execute(select(MorningCheck))).scalars()}
     assert statuses == {PEOPLE[0]: "skipped", PEOPLE[1]: "sent", PEOPLE[2]: "sent"}
+
+
+async def test_a_send_that_fails_on_the_way_is_tried_again_once(
+    standin: StandIn, database: Database, instances: list[Any]
+) -> None:
+    a, _ = instances
+    rt = a.bot_data.rt
+    await _seed(database, rt.clock.now())
+    mark = len(standin.calls)
+    standin.fail_next("sendMessage", 429, n=1, retry_after=1)
+    first = await send_morning_checks(rt, a.bot)
+    async with database.session() as s:
+        waiting = [
+            c for c in (await s.execute(select(MorningCheck))).scalars() if c.status == "due"
+        ]
+    assert first == len(PEOPLE) - 1 and len(waiting) == 1
+    assert waiting[0].attempts == 0  # the refused send did not arrive, so it does not count
+    assert await send_morning_checks(rt, a.bot) == 0  # not before the wait Telegram asked for
+    rt.clock.advance(timedelta(seconds=RETRY_AFTER + 1))
+    assert await send_morning_checks(rt, a.bot) == 1
+    sent = [
+        c.params["chat_id"]
+        for c in standin.calls[mark:]
+        if c.method == "sendMessage" and c.params["text"] == texts.NEXT_DAY_QUESTION
+    ]
+    assert sorted(sent) == list(PEOPLE)

@@ -32,7 +32,7 @@ from routines.safety import (
     screen_due,
     weakness_due,
 )
-from routines.schedule import SAFETY_REASONS, morning_check_at
+from routines.schedule import GRAVEST_FIRST, SAFETY_REASONS, PlanReason, graver, morning_check_at
 
 LEVEL = 2
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
@@ -340,3 +340,12 @@ def test_severe_or_sharp_pain_always_pauses(answer: Answer, known: Known) -> Non
 def test_every_decision_is_a_row_of_the_table(answer: Answer, known: Known) -> None:
     reason = decide(answer, known).reason
     assert reason in RULE and reason not in SAME_AS
+
+
+def test_a_graver_safety_pause_keeps_its_reason() -> None:
+    assert graver(PlanReason.RED_FLAG, "flare_up")
+    assert not graver(PlanReason.FLARE_UP, "red_flag")
+    assert not graver(PlanReason.SEVERE_PAIN, "see_gp")
+    # Over no pause, or a person's own one, any safety pause wins.
+    assert graver(PlanReason.PRE_SCREEN, None) and graver(PlanReason.PRE_SCREEN, "user")
+    assert set(GRAVEST_FIRST) == SAFETY_REASONS
