@@ -52,7 +52,9 @@ def figures(catalog: Catalog, routine_id: str | None = None) -> Iterator[Figure]
             continue
         poses = load_poses(routine.id)
         for step in routine.steps.values():
-            pose = poses[step.id]
+            pose = poses.get(step.id)
+            if pose is None:
+                raise KeyError(f"{routine.id}/{step.id}")
             for side in sides(step):
                 yield Figure(routine, step, side, pose)
 

@@ -5,11 +5,13 @@ Each answer is saved to the draft in the database before the next question is as
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import time
 from functools import cache
 from html import escape
 from typing import Any
 
+from telegram.error import TelegramError
 from timezonefinder import TimezoneFinder
 
 from bot import buttons as b
@@ -26,6 +28,8 @@ from routines.timeinput import describe_zone, parse_time_of_day, resolve_zone, z
 from storage.models import CheckIn, Plan, User
 from storage.queries import plans as plan_q
 from storage.queries import users as user_q
+
+log = logging.getLogger(__name__)
 
 # The question that follows each answer during onboarding; /settings asks just one.
 NEXT: dict[str, str | None] = {
@@ -93,8 +97,7 @@ async def on_preview(ctx: Ctx, pressed: b.RoutinePreview) -> None:
         if picture is None or not pictures.fits_caption(text):
             return await ctx.show(text, markup)
         # The routine's pictures in one image, under the list, which stays to pick another.
-        rt, bot, chat_id = ctx.rt, ctx.context.bot, ctx.chat_id
-        await ctx.after_commit(lambda: pictures.send(rt, bot, chat_id, picture, text, markup))
+        await ctx.after_commit(lambda: _send_preview(ctx, picture, text, markup))
 
 
 async def on_routine(ctx: Ctx, pressed: b.RoutineChoice) -> None:
@@ -396,6 +399,15 @@ def preview_text(ctx: Ctx, routine: Routine) -> str:
         *(f"{i}. {escape(name)}" for i, name in enumerate(names, 1)),
     ]
     return "\n".join(lines)
+
+
+async def _send_preview(ctx: Ctx, picture: str, text: str, markup: Any) -> None:
+    try:
+        await pictures.send(ctx.rt, ctx.context.bot, ctx.chat_id, picture, text, markup)
+    except TelegramError as exc:
+        # Without its picture the preview still says what the routine is.
+        log.warning("the preview picture %s could not be sent: %s", picture, exc)
+        await ctx.context.bot.send_message(ctx.chat_id, text, reply_markup=markup)
 
 
 def _starts(ctx: Ctx) -> list[tuple[Routine, int]]:

@@ -99,3 +99,21 @@ async def test_the_preview_shows_the_routines_pictures(
     assert "Slump" in preview.display_text and has_button(texts.CHOOSE_THIS)(preview)
     # The preview's buttons go once it is answered: its photo cannot become the next question.
     assert cy.chat.bot_messages[preview.message_id].buttons == []
+
+
+async def test_a_preview_whose_picture_fails_comes_as_text(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    async with running_bot(standin, sqlite_db):
+        di = standin.user(9304)
+        await di.send("/start")
+        await di.wait_for("not medical advice")
+        await di.press("I understand and agree")
+        await pass_screen(di)
+        await di.wait_for("before your first session")
+        await di.press(texts.RED_FLAG_NO)
+        await di.wait_for("Choose a routine")
+        standin.fail_next("sendPhoto", 400, description="Bad Request: IMAGE_PROCESS_FAILED")
+        await di.press("Seated hamstring stretch")
+        preview = await di.wait_for(has_button(texts.CHOOSE_THIS))
+    assert preview.photo is None and "Slump" in preview.display_text
