@@ -123,7 +123,8 @@ async def settle(
 
 async def pending(session: AsyncSession, *, user_id: int, now: datetime) -> int | None:
     """The session whose next-morning check is due and unanswered, with no newer session: a
-    new session asks it first. One still waiting for the sender is taken from it."""
+    new session asks it first. One still waiting for the sender is taken from it, and one
+    Telegram refused is asked now."""
     latest = (
         await session.execute(
             select(MorningCheck)
@@ -138,7 +139,8 @@ async def pending(session: AsyncSession, *, user_id: int, now: datetime) -> int 
         session, user_id=user_id, session_id=latest.session_id
     ):
         return None
-    if latest.status == MorningStatus.DUE.value:
+    # Asked here now: one the sender has not sent (or could not) becomes answerable.
+    if latest.status in (MorningStatus.DUE.value, MorningStatus.FAILED.value):
         latest.status, latest.sent_at = MorningStatus.SENT.value, now
     return latest.session_id
 

@@ -760,3 +760,26 @@ ROWS = {
 
 def test_every_row_of_the_table_has_an_end_to_end_test() -> None:
     assert set(ROWS) == set(Reason)
+
+
+async def test_a_morning_check_telegram_refused_is_asked_at_now(
+    standin: StandIn, sqlite_db: Database
+) -> None:
+    clock = Clock()
+    async with running_bot(standin, sqlite_db, clock=clock) as app:
+        ra = standin.user(9136)
+        await onboard(ra, routine=ROUTINE, time="19:00")
+        await run_session(ra)
+        check = (await _mornings(sqlite_db, ra.id))[-1]
+        clock.advance(check.due_at + timedelta(minutes=1) - clock.now())
+        standin.fail_next("sendMessage", 400, description="Bad Request: chat not found")
+        await send_morning_checks(app.bot_data.rt, app.bot)
+        failed = (await _mornings(sqlite_db, ra.id))[-1].status
+        await ra.send("/now")
+        asked = await ra.wait_for("Good morning")
+        await ra.press("Better", message_id=asked.message_id)
+        await ra.wait_for("Thanks")
+        await ra.wait_for("Before we start")
+    assert failed == "failed"
+    answers = [c.next_day for c in await rows(sqlite_db, CheckIn, ra.id) if c.phase == "next_day"]
+    assert answers == ["better"]
