@@ -11,7 +11,7 @@ from routines.model import default_catalog
 from routines.plan import PainSide, build_session
 from storage.engine import Database
 from storage.models import PictureFile
-from tests.support.flows import has_button, onboard, pass_screen, pick_routine, run_session
+from tests.support.flows import has_button, onboard, pick_routine, run_session, to_routine_list
 from tests.support.harness import running_bot
 
 ROUTINE = "seated_hamstring_progression"
@@ -84,13 +84,7 @@ async def test_the_preview_shows_the_routines_pictures(
 ) -> None:
     async with running_bot(standin, sqlite_db):
         cy = standin.user(9303)
-        await cy.send("/start")
-        await cy.wait_for("not medical advice")
-        await cy.press("I understand and agree")
-        await pass_screen(cy)
-        await cy.wait_for("before your first session")
-        await cy.press(texts.RED_FLAG_NO)
-        await cy.wait_for("Choose a routine")
+        await to_routine_list(cy)
         await pick_routine(cy, ROUTINE)
         preview = next(m for m in cy.chat.events if m.photo is not None)
         await cy.wait_for(has_button(texts.FITS_NO))
@@ -106,13 +100,7 @@ async def test_a_preview_whose_picture_fails_comes_as_text(
 ) -> None:
     async with running_bot(standin, sqlite_db):
         di = standin.user(9304)
-        await di.send("/start")
-        await di.wait_for("not medical advice")
-        await di.press("I understand and agree")
-        await pass_screen(di)
-        await di.wait_for("before your first session")
-        await di.press(texts.RED_FLAG_NO)
-        await di.wait_for("Choose a routine")
+        await to_routine_list(di)
         standin.fail_next("sendPhoto", 400, description="Bad Request: IMAGE_PROCESS_FAILED")
         await di.press("Seated hamstring stretch")
         preview = await di.wait_for(has_button(texts.CHOOSE_THIS))

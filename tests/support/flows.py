@@ -72,6 +72,12 @@ async def choose_routine(
     user: ScriptedUser, routine: str, *, health: str = texts.RED_FLAG_NO
 ) -> None:
     """From /start through consent and the safety screens to tapping "Choose this routine"."""
+    await to_routine_list(user, health=health)
+    await pick_routine(user, routine)
+
+
+async def to_routine_list(user: ScriptedUser, *, health: str = texts.RED_FLAG_NO) -> None:
+    """From /start through consent and the safety screens to the list of routines."""
     await user.send("/start")
     await user.wait_for("not medical advice")
     await user.press("I understand and agree")
@@ -79,7 +85,6 @@ async def choose_routine(
     await user.wait_for("before your first session")
     await user.press(health)
     await user.wait_for("Choose a routine")
-    await pick_routine(user, routine)
 
 
 async def pass_screen(user: ScriptedUser) -> None:
